@@ -1,0 +1,117 @@
+import { importAccountsCsv } from '../../directory/account-import.ts';
+import { createAccount, findAccountByEmail, listAccounts, STATUS_LABELS } from '../../directory/accounts.ts';
+import { findOrganisationByCode } from '../../directory/organisations.ts';
+import { operatorActor } from '../../identity/actor.ts';
+import { grantRole } from '../../identity/role-grants.ts';
+import { ROLES } from '../../identity/roles.ts';
+import { type Command, UsageError, requireOption } from '../command.ts';
+import { reportDomainError } from '../report.ts';
+import { withDatabase } from '../with-database.ts';
+import { readInput } from './org.ts';
+
+export const userAdd: Command = {
+  words: ['user', 'add'],
+  summary: 'Create one account and print its one-time temporary password.',
+  usage: 'caremail user add --org CODE --first NAME --last NAME [--job-title T] [--department D] [--mobile M] [--external-sync-id ID]',
+  help: ['The address is firstname.lastname@domain, with a number added if it is taken.'],
+  options: {
+    org: { type: 'string' }, first: { type: 'string' }, last: { type: 'string' }, 'job-title': { type: 'string' },
+    department: { type: 'string' }, mobile: { type: 'string' }, 'external-sync-id': { type: 'string' }, unit: { type: 'string' },
+  },
+  async run({ values }, settings, io) {
+    const input = {
+      organisationCode: requireOption(values, 'org', this.usage),
+      firstName: requireOption(values, 'first', this.usage),
+      lastName: requireOption(values, 'last', this.usage),
+      jobTitle: values['job-title'], department: values.department, mobile: values.mobile,
+      externalSyncId: values['external-sync-id'], unit: values.unit,
+    };
+    return withDatabase(settings, async (db) => {
+      try {
+        const a = await createAccount(db, input, { actor: operatorActor(), frontDoor: 'cli', domain: settings.domain });
+        io.out(`Created ${a.email} (${a.displayName}).`);
+        io.out(`Temporary password (give it to the person securely; shown once): ${a.temporaryPassword}`);
+        return 0;
+      } catch (err) {
+        const code = reportDomainError(err, io);
+        if (code === null) throw err;
+        return code;
+      }
+    });
+  },
+};
+
+export const userImport: Command = {
+  words: ['user', 'import'],
+  summary: 'Create accounts from a CSV file (checked first; all or nothing).',
+  usage: 'caremail user import <file.csv>',
+  help: [
+    'Columns: organisation_code, first_name, last_name (optional: job_title, job_role, specialty,',
+    '  department, location, unit, work_phone, mobile, pager, external_sync_id, display_name).',
+    'Prints a CSV of the accounts made: line, email, temporary_password.',
+  ],
+  positionals: { min: 1, max: 1 },
+  async run({ positionals }, settings, io) {
+    const text = await readInput(positionals[0]);
+    return withDatabase(settings, async (db) => {
+      try {
+        const created = await importAccountsCsv(db, text, { actor: operatorActor(), frontDoor: 'cli', domain: settings.domain });
+        io.out('line,email,temporary_password');
+        for (const c of created) io.out(`${c.line},${c.email},${c.temporaryPassword}`);
+        io.err(`${created.length} account${created.length === 1 ? '' : 's'} created.`);
+        return 0;
+      } catch (err) {
+        const code = reportDomainError(err, io);
+        if (code === null) throw err;
+        return code;
+      }
+    });
+  },
+};
+
+export const userList: Command = {
+  words: ['user', 'list'],
+  summary: "List an organisation's accounts.",
+  usage: 'caremail user list --org CODE [--children]',
+  help: ['--children includes the organisations below it.'],
+  options: { org: { type: 'string' }, children: { type: 'boolean' } },
+  async run({ values }, settings, io) {
+    const code = requireOption(values, 'org', this.usage);
+    return withDatabase(settings, async (db) => {
+      const org = await findOrganisationByCode(db, code);
+      if (!org) throw new UsageError(`There is no organisation with code ${code.toUpperCase()}.`);
+      const { total, rows } = await listAccounts(db, org.id, { includeChildren: Boolean(values.children), limit: 10_000 });
+      for (const r of rows) io.out(`${r.email.padEnd(40)} ${STATUS_LABELS[r.status].padEnd(16)} ${r.display_name}`);
+      io.err(`${total} account${total === 1 ? '' : 's'}.`);
+      return 0;
+    });
+  },
+};
+
+export const roleGrant: Command = {
+  words: ['role', 'grant'],
+  summary: 'Give an account a role at an organisation.',
+  usage: 'caremail role grant --email ADDRESS --org CODE --role ROLE',
+  help: [`Roles: ${ROLES.join(', ')}.`],
+  options: { email: { type: 'string' }, org: { type: 'string' }, role: { type: 'string' } },
+  async run({ values }, settings, io) {
+    const email = requireOption(values, 'email', this.usage);
+    const code = requireOption(values, 'org', this.usage);
+    const role = requireOption(values, 'role', this.usage);
+    return withDatabase(settings, async (db) => {
+      const account = await findAccountByEmail(db, email);
+      if (!account) throw new UsageError(`There is no account ${email}.`);
+      const org = await findOrganisationByCode(db, code);
+      if (!org) throw new UsageError(`There is no organisation with code ${code.toUpperCase()}.`);
+      try {
+        await grantRole(db, { accountId: account.id, organisationId: org.id, role }, { actor: operatorActor(), frontDoor: 'cli' });
+        io.out(`${account.email} is now ${role} at ${org.name}.`);
+        return 0;
+      } catch (err) {
+        const c = reportDomainError(err, io);
+        if (c === null) throw err;
+        return c;
+      }
+    });
+  },
+};

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/demo/world.ts';
+import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
+import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
+
+let database: TestDatabase | undefined;
+let service: ServiceProcess;
+let browser: Browser;
+
+before(async () => {
+  // On PostgreSQL the service gets a fresh database of its own; on PGlite, its own data folder.
+  if (process.env.DATABASE_URL) database = await openTestDatabase();
+  service = await startServiceProcess({ databaseUrl: database?.url });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await service?.stop();
+  await database?.close();
+});
+
+test('a trust LA signs in, creates an account, sees it listed, and signs out (in Chromium)', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cspViolations: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
+  });
+
+  await page.goto(`${service.baseUrl}/`);
+  assert.match(page.url(), /\/sign-in\?next=%2F$/);
+  await keepScreenshot(page, '01-sign-in');
+  await page.getByLabel('Email address').fill('sam.taylor@care.example');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await page.waitForURL(`${service.baseUrl}/`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sam Taylor');
+  assert.ok(await page.getByText('Northfield NHS Foundation Trust (RXN)').isVisible());
+  await keepScreenshot(page, '02-home');
+
+  await page.getByRole('link', { name: 'Administration' }).first().click();
+  await keepScreenshot(page, '03-administration');
+  await page.getByRole('link', { name: 'Northfield NHS Foundation Trust' }).click();
+  await page.getByRole('link', { name: 'Northfield General Hospital' }).click();
+  await keepScreenshot(page, '04-organisation');
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await keepScreenshot(page, '05-create-form');
+
+  // First a mistake, to see the error summary; then the right details.
+  await page.getByRole('button', { name: 'Create account' }).click();
+  assert.ok(await page.getByRole('alert').getByText('There is a problem').isVisible());
+  assert.ok(await page.getByRole('link', { name: 'Enter the first name' }).isVisible());
+  await keepScreenshot(page, '06-create-errors');
+
+  await page.getByLabel('First name').fill('Florence');
+  await page.getByLabel('Last name').fill('Nightingale');
+  await page.getByLabel('Job title (optional)').fill('Ward sister');
+  await page.getByLabel('Unit (optional)').selectOption('Ward 7 (Cardiology)');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Account created').waitFor();
+  const password = (await page.locator('#temporary-password').textContent())!.trim();
+  assert.match(password, /^[A-Za-z2-9]{16}$/);
+  assert.ok(await page.getByText('florence.nightingale@care.example').isVisible());
+  await keepScreenshot(page, '07-created');
+
+  await page.getByRole('link', { name: /Back to the accounts of/ }).click();
+  const row = page.getByRole('row', { name: /Nightingale, Florence/ });
+  assert.ok(await row.isVisible());
+  assert.match((await row.textContent())!, /florence\.nightingale@care\.example/);
+  await keepScreenshot(page, '08-accounts-list');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
+  await keepScreenshot(page, '09-signed-out');
+  await page.goto(`${service.baseUrl}/admin`);
+  assert.match(page.url(), /\/sign-in/);
+
+  assert.deepEqual(cspViolations, []);
+  await context.close();
+});
+
+test('a wrong password is refused in the browser with the error summary', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${service.baseUrl}/sign-in`);
+  await page.getByLabel('Email address').fill('sam.taylor@care.example');
+  await page.getByLabel('Password').fill('wrong-password-here');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.ok(await page.getByRole('link', { name: /The email address or password is not right/ }).isVisible());
+  await keepScreenshot(page, '10-sign-in-refused');
+  await context.close();
+});

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { pgliteTemplatePath, postgresTemplateName, serverUrl, withDatabaseName } from './template.ts';
+
+export type TestDatabase = Database & { url?: string };
+
+/**
+ * A fresh database with the schema, on the engine the run was asked for:
+ * PostgreSQL when DATABASE_URL is set (a new database copied from the
+ * template), PGlite otherwise (an in-memory engine loaded from the template dump).
+ */
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const url = serverUrl();
+  if (url) {
+    const name = `caremail_t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(postgresTemplateName)}`);
+    } finally {
+      await admin.end();
+    }
+    const dbUrl = withDatabaseName(url, name);
+    const database = await openDatabase({ databaseUrl: dbUrl, poolSize: 5 });
+    await migrateToLatest(database.db);
+    return {
+      ...database,
+      url: dbUrl,
+      async close() {
+        await database.close();
+        const a = new pg.Client({ connectionString: url });
+        await a.connect();
+        await a.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`).catch(() => {});
+        await a.end();
+      },
+    };
+  }
+  const dump = new Blob([readFileSync(pgliteTemplatePath)]);
+  const database = await openDatabase({ dataDir: 'memory://', loadDataDir: dump });
+  await migrateToLatest(database.db);
+  return database;
+}
+
+export const onPostgres = () => Boolean(serverUrl());

@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../src/db/schema.ts';
+import { createDemoWorld } from '../../src/demo/world.ts';
+import { accountActor } from '../../src/identity/actor.ts';
+import type { Actor } from '../../src/identity/authorise.ts';
+
+export const DOMAIN = 'care.example';
+
+/** The demo world, with helpers to fetch its organisations and act as its people. */
+export async function demoWorld(db: Kysely<DB>) {
+  await createDemoWorld(db, DOMAIN);
+  const orgId = async (code: string) => (await db.selectFrom('organisations').select('id').where('code', '=', code).executeTakeFirstOrThrow()).id;
+  const actorFor = async (email: string): Promise<Actor> => {
+    const a = await db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow();
+    return accountActor(db, a.id);
+  };
+  return { orgId, actorFor };
+}
