@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { createDemoWorld, databaseIsEmpty, DEMO_PASSWORD } from './demo/world.ts';
 import { buildPortal } from './portal/app.ts';
 import { makeLogger } from './shared/log.ts';
+import { outboxNotifier } from './notify/notifier.ts';
 
 /**
  * One process runs every front door over the same domain modules. Anything
@@ -32,7 +33,8 @@ export async function startService(settings: Settings, log: Logger = makeLogger(
       demoSignIns = await createDemoWorld(database.db, settings.domain);
       log.info({ accounts: demoSignIns.length }, 'demo world created');
     }
-    http = await buildPortal({ db: database.db, settings, log, databaseAnswers: () => databaseAnswers(database.db) });
+    const notifier = outboxNotifier(database.db);
+    http = await buildPortal({ db: database.db, settings, log, notifier, databaseAnswers: () => databaseAnswers(database.db) });
     await http.listen({ port: settings.httpPort, host: settings.host });
     const httpPort = (http.server.address() as AddressInfo).port;
     const running: RunningService = {

@@ -1,14 +1,18 @@
 import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as m0001 from './migrations/0001_foundation.ts';
+import * as m0002 from './migrations/0002_outbox.ts';
 
 /**
- * Every migration, in order. Listed by hand rather than read from the folder so
- * that the same list works from source and from a bundled build. New domains add
- * their migrations at the end; a migration never changes once it has landed.
+ * Every migration. Listed by hand rather than read from the folder so that the
+ * same list works from source and from a bundled build. Each domain numbers its
+ * own in a range (0001–0099 foundation, 0100 identity, 0200 directory, 0300 mail,
+ * 0400 IMAP, 0500 webmail, 0600 secure messaging, 0700 status); a migration
+ * never changes once it has landed.
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_outbox': m0002,
 };
 
 class ListedMigrations implements MigrationProvider {
@@ -18,7 +22,8 @@ class ListedMigrations implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new ListedMigrations() });
+  // Domains number their migrations in their own ranges, so one may land before another's earlier number.
+  const migrator = new Migrator({ db, provider: new ListedMigrations(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -3,12 +3,16 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 /**
  * The tables' shapes as Kysely sees them. Each domain owns its tables (the
  * migration that makes them says which); other domains go through its functions.
- * Later migrations add their tables here.
+ *
+ * `DB` is an interface so that a domain can add its own tables from its own
+ * folder, by module augmentation, without every domain editing this file:
+ *
+ *   declare module '../db/schema.ts' { interface DB { my_table: MyTable } }
  */
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 /** A timestamp with a default that can still be changed later (updated_at and the like). */
-type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export type OrganisationTable = {
   id: Generated<string>;
@@ -131,7 +135,7 @@ export type AuditEventTable = {
   hash: string;
 };
 
-export type DB = {
+export interface DB {
   organisations: OrganisationTable;
   organisation_closure: OrganisationClosureTable;
   organisation_units: OrganisationUnitTable;
@@ -140,4 +144,4 @@ export type DB = {
   account_roles: AccountRoleTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;
-};
+}

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { pgliteTemplatePath, postgresTemplateName, serverUrl, withDatabaseName } from './template.ts';
+import { pgliteTemplatePath, postgresTemplateName, serverUrl, TEST_DB_PREFIX, withDatabaseName } from './template.ts';
 
 export type TestDatabase = Database & { url?: string };
 
@@ -15,7 +15,7 @@ export type TestDatabase = Database & { url?: string };
 export async function openTestDatabase(): Promise<TestDatabase> {
   const url = serverUrl();
   if (url) {
-    const name = `caremail_t_${randomBytes(6).toString('hex')}`;
+    const name = `${TEST_DB_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString('hex')}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {

@@ -5,13 +5,14 @@ import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { buildPortal } from '../../src/portal/app.ts';
 import { makeLogger } from '../../src/shared/log.ts';
 import type { TestDatabase } from './db.ts';
+import { outboxNotifier } from '../../src/notify/notifier.ts';
 
 export { DEMO_PASSWORD };
 
 /** A Portal over a test database, driven through fastify's inject (no sockets). */
 export async function testPortal(database: TestDatabase, overrides: Partial<Settings> = {}): Promise<FastifyInstance> {
   const settings = testSettings(overrides);
-  return buildPortal({ db: database.db, settings, log: makeLogger('silent'), databaseAnswers: () => databaseAnswers(database.db) });
+  return buildPortal({ db: database.db, settings, log: makeLogger('silent'), notifier: outboxNotifier(database.db), databaseAnswers: () => databaseAnswers(database.db) });
 }
 
 /** A browser-like client: keeps cookies, finds the CSRF token in the last page. */

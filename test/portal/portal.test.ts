@@ -33,6 +33,7 @@ describe('operations', () => {
       db: database.db,
       settings: (await import('../../src/config/settings.ts')).testSettings(),
       log: (await import('../../src/shared/log.ts')).makeLogger('silent'),
+      notifier: (await import('../../src/notify/notifier.ts')).outboxNotifier(database.db),
       databaseAnswers: async () => false,
     });
     const res = await broken.inject('/healthz');
