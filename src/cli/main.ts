@@ -1,6 +1,7 @@
 import { loadSettings, SettingsError } from '../config/settings.ts';
 import { DataFolderBusyError } from '../db/pglite-lock.ts';
 import { type Command, type CommandIO, parseCommandArgs, UsageError } from './command.ts';
+import { reportDomainError } from './report.ts';
 import { auditShow, auditVerify } from './commands/audit.ts';
 import { demo } from './commands/demo.ts';
 import { migrate } from './commands/migrate.ts';
@@ -66,6 +67,9 @@ export async function runCli(argv: string[], io: CommandIO, env = process.env): 
       io.err(err.message);
       return 2;
     }
+    // A rule of the service said no (bad field, bad file, not allowed): say why, change nothing.
+    const refused = reportDomainError(err, io);
+    if (refused !== null) return refused;
     throw err;
   }
 }

@@ -5,8 +5,8 @@ import { appendAudit } from '../audit/trail.ts';
 import { requireAllowed } from '../identity/authorise.ts';
 import { actorForAudit } from '../identity/actor.ts';
 import { ImportRejectedError, type RowProblem, zodProblems } from '../shared/errors.ts';
-import { OrganisationInput, type OrganisationValues, defaultShortName } from './organisation-schema.ts';
-import { type Context, insertOrganisationRow, rebuildClosure } from './organisations.ts';
+import { OrganisationInput, type OrganisationValues } from './organisation-schema.ts';
+import { type Context, insertOrganisationRow, organisationColumns, rebuildClosure } from './organisations.ts';
 
 /**
  * Organisations from a CSV in the national reference-data layout:
@@ -121,19 +121,7 @@ export async function importOrganisationsCsv(db: Kysely<DB>, text: string, ctx: 
         if (before.parent_id !== parentId) moved = true;
         await trx
           .updateTable('organisations')
-          .set({
-            name: v.name,
-            short_name: v.shortName || defaultShortName(v.name),
-            type: v.type,
-            site_type: v.siteType ?? null,
-            parent_id: parentId,
-            status: v.status,
-            nas: v.nas,
-            postcode: v.postcode,
-            opened_on: v.openedOn ?? null,
-            closed_on: v.closedOn ?? null,
-            updated_at: new Date(),
-          })
+          .set({ ...organisationColumns(v, parentId), updated_at: new Date() })
           .where('id', '=', id)
           .execute();
         updated++;

@@ -38,25 +38,27 @@ export async function getOrganisation(db: Kysely<DB>, id: string): Promise<Organ
   return row;
 }
 
+/** The columns an organisation's validated values set, on insert and on update alike. */
+export function organisationColumns(v: OrganisationValues, parentId: string | null) {
+  return {
+    name: v.name,
+    short_name: v.shortName || defaultShortName(v.name),
+    type: v.type,
+    site_type: v.siteType ?? null,
+    parent_id: parentId,
+    status: v.status,
+    nas: v.nas,
+    postcode: v.postcode,
+    opened_on: v.openedOn ?? null,
+    closed_on: v.closedOn ?? null,
+  };
+}
+
 /** Inserts one organisation row and its closure rows. The caller holds the transaction. */
 export async function insertOrganisationRow(trx: Kysely<DB>, v: OrganisationValues, parentId: string | null): Promise<string> {
   const { id } = await trx
     .insertInto('organisations')
-    .values({
-      code: v.code,
-      name: v.name,
-      short_name: v.shortName || defaultShortName(v.name),
-      type: v.type,
-      site_type: v.siteType ?? null,
-      parent_id: parentId,
-      status: v.status,
-      nas: v.nas,
-      helpdesk_phone: v.helpdeskPhone,
-      helpdesk_email: v.helpdeskEmail,
-      postcode: v.postcode,
-      opened_on: v.openedOn ?? null,
-      closed_on: v.closedOn ?? null,
-    })
+    .values({ code: v.code, ...organisationColumns(v, parentId), helpdesk_phone: v.helpdeskPhone, helpdesk_email: v.helpdeskEmail })
     .returning('id')
     .executeTakeFirstOrThrow();
   await trx.insertInto('organisation_closure').values({ ancestor_id: id, descendant_id: id, depth: 0 }).execute();

@@ -4,7 +4,6 @@ import { createOrganisation, findOrganisationByCode, listSubtree } from '../../d
 import { ORGANISATION_TYPES } from '../../directory/organisation-schema.ts';
 import { operatorActor } from '../../identity/actor.ts';
 import { type Command, UsageError, requireOption } from '../command.ts';
-import { reportDomainError } from '../report.ts';
 import { withDatabase } from '../with-database.ts';
 
 async function readInput(path: string): Promise<string> {
@@ -30,15 +29,9 @@ export const orgImport: Command = {
   async run({ positionals }, settings, io) {
     const text = await readInput(positionals[0]);
     return withDatabase(settings, async (db) => {
-      try {
-        const r = await importOrganisationsCsv(db, text, { actor: operatorActor(), frontDoor: 'cli' });
-        io.out(`Imported: ${r.created} created, ${r.updated} updated.`);
-        return 0;
-      } catch (err) {
-        const code = reportDomainError(err, io);
-        if (code === null) throw err;
-        return code;
-      }
+      const r = await importOrganisationsCsv(db, text, { actor: operatorActor(), frontDoor: 'cli' });
+      io.out(`Imported: ${r.created} created, ${r.updated} updated.`);
+      return 0;
     });
   },
 };
@@ -66,15 +59,9 @@ export const orgAdd: Command = {
       helpdeskEmail: values['helpdesk-email'] as string | undefined,
     };
     return withDatabase(settings, async (db) => {
-      try {
-        const org = await createOrganisation(db, input, { actor: operatorActor(), frontDoor: 'cli' });
-        io.out(`Created ${org.name} (${org.code}).`);
-        return 0;
-      } catch (err) {
-        const code = reportDomainError(err, io);
-        if (code === null) throw err;
-        return code;
-      }
+      const org = await createOrganisation(db, input, { actor: operatorActor(), frontDoor: 'cli' });
+      io.out(`Created ${org.name} (${org.code}).`);
+      return 0;
     });
   },
 };

@@ -5,7 +5,6 @@ import { operatorActor } from '../../identity/actor.ts';
 import { grantRole } from '../../identity/role-grants.ts';
 import { ROLES } from '../../identity/roles.ts';
 import { type Command, UsageError, requireOption } from '../command.ts';
-import { reportDomainError } from '../report.ts';
 import { withDatabase } from '../with-database.ts';
 import { readInput } from './org.ts';
 
@@ -27,16 +26,10 @@ export const userAdd: Command = {
       externalSyncId: values['external-sync-id'], unit: values.unit,
     };
     return withDatabase(settings, async (db) => {
-      try {
-        const a = await createAccount(db, input, { actor: operatorActor(), frontDoor: 'cli', domain: settings.domain });
-        io.out(`Created ${a.email} (${a.displayName}).`);
-        io.out(`Temporary password (give it to the person securely; shown once): ${a.temporaryPassword}`);
-        return 0;
-      } catch (err) {
-        const code = reportDomainError(err, io);
-        if (code === null) throw err;
-        return code;
-      }
+      const a = await createAccount(db, input, { actor: operatorActor(), frontDoor: 'cli', domain: settings.domain });
+      io.out(`Created ${a.email} (${a.displayName}).`);
+      io.out(`Temporary password (give it to the person securely; shown once): ${a.temporaryPassword}`);
+      return 0;
     });
   },
 };
@@ -54,17 +47,11 @@ export const userImport: Command = {
   async run({ positionals }, settings, io) {
     const text = await readInput(positionals[0]);
     return withDatabase(settings, async (db) => {
-      try {
-        const created = await importAccountsCsv(db, text, { actor: operatorActor(), frontDoor: 'cli', domain: settings.domain });
-        io.out('line,email,temporary_password');
-        for (const c of created) io.out(`${c.line},${c.email},${c.temporaryPassword}`);
-        io.err(`${created.length} account${created.length === 1 ? '' : 's'} created.`);
-        return 0;
-      } catch (err) {
-        const code = reportDomainError(err, io);
-        if (code === null) throw err;
-        return code;
-      }
+      const created = await importAccountsCsv(db, text, { actor: operatorActor(), frontDoor: 'cli', domain: settings.domain });
+      io.out('line,email,temporary_password');
+      for (const c of created) io.out(`${c.line},${c.email},${c.temporaryPassword}`);
+      io.err(`${created.length} account${created.length === 1 ? '' : 's'} created.`);
+      return 0;
     });
   },
 };
@@ -103,15 +90,9 @@ export const roleGrant: Command = {
       if (!account) throw new UsageError(`There is no account ${email}.`);
       const org = await findOrganisationByCode(db, code);
       if (!org) throw new UsageError(`There is no organisation with code ${code.toUpperCase()}.`);
-      try {
-        await grantRole(db, { accountId: account.id, organisationId: org.id, role }, { actor: operatorActor(), frontDoor: 'cli' });
-        io.out(`${account.email} is now ${role} at ${org.name}.`);
-        return 0;
-      } catch (err) {
-        const c = reportDomainError(err, io);
-        if (c === null) throw err;
-        return c;
-      }
+      await grantRole(db, { accountId: account.id, organisationId: org.id, role }, { actor: operatorActor(), frontDoor: 'cli' });
+      io.out(`${account.email} is now ${role} at ${org.name}.`);
+      return 0;
     });
   },
 };
