@@ -1,4 +1,4 @@
-import { ImportRejectedError, ValidationError } from '../shared/errors.ts';
+import { ConflictError, ImportRejectedError, NotFoundError, ValidationError } from '../shared/errors.ts';
 import { NotAllowedError } from '../identity/authorise.ts';
 import type { CommandIO } from './command.ts';
 
@@ -11,6 +11,10 @@ export function reportDomainError(err: unknown, io: CommandIO): number | null {
   }
   if (err instanceof ImportRejectedError) {
     for (const r of err.rows) io.err(`  line ${r.line}${r.field ? ` (${r.field})` : ''}: ${r.message}`);
+    io.err(err.message);
+    return 1;
+  }
+  if (err instanceof ConflictError || err instanceof NotFoundError) {
     io.err(err.message);
     return 1;
   }

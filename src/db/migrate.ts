@@ -2,6 +2,13 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import * as m0001 from './migrations/0001_foundation.ts';
 import * as m0002 from './migrations/0002_outbox.ts';
+import * as m0300 from './migrations/0300_mail_store.ts';
+import * as m0301 from './migrations/0301_mail_queue.ts';
+import * as m0500 from './migrations/0500_webmail.ts';
+import * as m0100 from './migrations/0100_sign_in_safety.ts';
+import * as m0200 from './migrations/0200_directory.ts';
+import * as m0150 from './migrations/0150_mfa_and_recovery.ts';
+import * as m0600 from './migrations/0600_secure_messaging.ts';
 
 /**
  * Every migration. Listed by hand rather than read from the folder so that the
@@ -13,6 +20,13 @@ import * as m0002 from './migrations/0002_outbox.ts';
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_outbox': m0002,
+  '0300_mail_store': m0300,
+  '0301_mail_queue': m0301,
+  '0500_webmail': m0500,
+  '0100_sign_in_safety': m0100,
+  '0200_directory': m0200,
+  '0150_mfa_and_recovery': m0150,
+  '0600_secure_messaging': m0600,
 };
 
 class ListedMigrations implements MigrationProvider {

@@ -4,7 +4,8 @@ import { appendAudit } from '../audit/trail.ts';
 import { parseAccount, insertAccount } from '../directory/accounts.ts';
 import { getOrganisation, insertOrganisationRow, parseOrganisation } from '../directory/organisations.ts';
 import { hashPassword } from '../identity/password-hash.ts';
-import type { Role } from '../identity/roles.ts';
+import { ADMIN_ROLES, type Role } from '../identity/roles.ts';
+import { DEMO_SEED_MARKER } from '../identity/mfa/totp.ts';
 
 /**
  * The demo world: one of each kind of organisation and a person in each, with
@@ -66,6 +67,10 @@ export async function createDemoWorld(db: Kysely<DB>, domain: string): Promise<A
       });
       for (const role of p.roles ?? []) {
         await trx.insertInto('account_roles').values({ account_id: id, organisation_id: org.id, role }).execute();
+      }
+      // Administrators must have an authenticator app: the demo ones share the public DEMO_TOTP_SEED.
+      if ((p.roles ?? []).some((r) => ADMIN_ROLES.has(r))) {
+        await trx.insertInto('mfa_totp').values({ account_id: id, secret_enc: DEMO_SEED_MARKER, confirmed: true }).execute();
       }
       signIns.push({ email, role: p.roles?.length ? `${p.roles.join(', ')} at ${org.name}` : `user at ${org.name}` });
     }

@@ -17,7 +17,7 @@ import type { Context, OrganisationRow } from './organisations.ts';
  * and optionally job_title, job_role, specialty, department, location, unit,
  * work_phone, mobile, pager, external_sync_id, display_name.
  */
-const COLUMN_TO_FIELD: Record<string, keyof AccountValues> = {
+export const COLUMN_TO_FIELD: Record<string, keyof AccountValues> = {
   organisation_code: 'organisationCode',
   first_name: 'firstName',
   last_name: 'lastName',
@@ -33,7 +33,7 @@ const COLUMN_TO_FIELD: Record<string, keyof AccountValues> = {
   pager: 'pager',
   external_sync_id: 'externalSyncId',
 };
-const FIELD_TO_COLUMN = Object.fromEntries(Object.entries(COLUMN_TO_FIELD).map(([c, f]) => [f, c]));
+export const FIELD_TO_COLUMN = Object.fromEntries(Object.entries(COLUMN_TO_FIELD).map(([c, f]) => [f, c]));
 const REQUIRED = ['organisation_code', 'first_name', 'last_name'];
 
 export type ImportedAccount = CreatedAccount & { line: number };

@@ -19,9 +19,22 @@ export const ACTIONS = [
   'account.create',
   'account.import',
   'account.edit',
+  'account.unlock',
+  'account.mark_compromised',
+  'account.reset_mfa',
+  'account.verify_caller',
+  'account.resecure',
   'role.grant_local',
   'role.grant_any',
   'audit.read',
+  'directory.see_hidden',
+  'account.lifecycle',
+  'contact.edit',
+  'apikey.manage',
+  'report.read',
+  // SPEC 7: accredited domains, alert level, spoofing report and DNS records (national); who may send encrypted mail (local).
+  'secure.manage',
+  'secure.approve_senders',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -39,6 +52,8 @@ export type Actor =
   | { kind: 'account'; accountId: string; label: string; grants: RoleGrant[] }
   /** Someone at the server's shell: they hold the database already, so the command line acts for them. */
   | { kind: 'operator'; label: string }
+  /** An organisation's own system, by API key: acts as a Local Administrator of that organisation. */
+  | { kind: 'api_key'; keyId: string; organisationId: string; label: string; grants: RoleGrant[] }
   | { kind: 'system'; label: string };
 
 export type Decision = { allowed: true } | { allowed: false; reason: string };
@@ -51,23 +66,41 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
     'organisation.read', 'organisation.create', 'organisation.edit', 'organisation.import',
     'account.read', 'account.list', 'account.create', 'account.import', 'account.edit',
     'role.grant_local', 'role.grant_any', 'audit.read',
+    'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
+    'account.unlock', 'account.mark_compromised',
+    'account.reset_mfa', 'account.verify_caller', 'account.resecure',
+    'secure.manage', 'secure.approve_senders',
   ]),
-  global_helpdesk: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'account.edit']),
+  global_helpdesk: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'account.edit', 'directory.see_hidden', 'account.unlock',
+    'account.verify_caller', 'account.resecure']),
   local_primary_admin: new Set<Action>([
     'organisation.read', 'organisation.edit', 'account.read', 'account.list', 'account.create',
     'account.import', 'account.edit', 'role.grant_local', 'audit.read',
+    'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
+    'account.unlock', 'account.mark_compromised',
+    'account.reset_mfa', 'account.verify_caller', 'account.resecure',
+    'secure.approve_senders',
   ]),
   local_admin: new Set<Action>([
     'organisation.read', 'organisation.edit', 'account.read', 'account.list', 'account.create',
     'account.import', 'account.edit', 'audit.read',
+    'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
+    'account.unlock', 'account.mark_compromised',
+    'account.reset_mfa', 'account.verify_caller', 'account.resecure',
+    'secure.approve_senders',
   ]),
-  local_helpdesk: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'account.edit']),
+  local_helpdesk: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'account.edit', 'directory.see_hidden', 'account.unlock',
+    'account.verify_caller', 'account.resecure']),
   nas_admin: new Set<Action>([
     'organisation.read', 'organisation.edit', 'account.read', 'account.list', 'account.create',
     'account.import', 'account.edit', 'audit.read',
+    'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
+    'account.unlock', 'account.mark_compromised',
+    'account.reset_mfa', 'account.verify_caller', 'account.resecure',
+    'secure.approve_senders',
   ]),
   authorisations: new Set<Action>(['organisation.read', 'account.read', 'account.list']),
-  audit: READS,
+  audit: new Set<Action>([...READS, 'report.read']),
 };
 
 const GLOBAL_ROLES: ReadonlySet<Role> = new Set<Role>(['global_admin', 'global_helpdesk']);
@@ -145,7 +178,7 @@ export async function requireAllowed(
  * it to filter in the database rather than checking row by row.
  */
 export async function reachableRoots(db: Kysely<DB>, actor: Actor, action: Action): Promise<'everywhere' | string[]> {
-  if (actor.kind !== 'account') return 'everywhere';
+  if (actor.kind === 'operator' || actor.kind === 'system') return 'everywhere';
   const roots = new Set<string>();
   for (const grant of actor.grants) {
     if (!ROLE_ACTIONS[grant.role].has(action)) continue;

@@ -4,7 +4,8 @@ import { appendAudit } from '../audit/trail.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { actorForAudit } from './actor.ts';
 import { type Actor, requireAllowed } from './authorise.ts';
-import { isRole, ROLE_LABELS, type Role } from './roles.ts';
+import { ADMIN_ROLES, isRole, ROLE_LABELS, type Role } from './roles.ts';
+import { accountHasStrongMfa } from './mfa/status.ts';
 import type { FrontDoor } from '../audit/trail.ts';
 
 /** Roles a Local Primary Administrator may hand out within their organisation. */
@@ -24,6 +25,13 @@ export async function grantRole(
     await requireAllowed(trx, ctx.actor, action, { organisationId: args.organisationId });
     const account = await trx.selectFrom('accounts').select(['id', 'email']).where('id', '=', args.accountId).executeTakeFirst();
     if (!account) throw new ValidationError([{ field: 'account', message: 'That account does not exist.' }]);
+    // SPEC 4: an administrator must have an authenticator app or passkey before holding the role.
+    if (ADMIN_ROLES.has(role) && !(await accountHasStrongMfa(trx, args.accountId))) {
+      throw new ValidationError([{
+        field: 'role',
+        message: `${account.email} cannot be made ${ROLE_LABELS[role]} yet: administrators must sign in with an authenticator app or a passkey, and this account has neither. Ask them to set one up under "Sign-in security" first.`,
+      }]);
+    }
     await trx
       .insertInto('account_roles')
       .values({
@@ -42,6 +50,39 @@ export async function grantRole(
       frontDoor: ctx.frontDoor,
       ip: ctx.ip,
       detail: { role, email: account.email },
+    });
+  });
+}
+
+/** Takes a role away; the same reach as granting it (LA and helpdesk roles by a Local Primary Administrator). */
+export async function removeRole(
+  db: Kysely<DB>,
+  args: { accountId: string; organisationId: string; role: string },
+  ctx: { actor: Actor; frontDoor: FrontDoor; ip?: string | null },
+): Promise<void> {
+  if (!isRole(args.role)) {
+    throw new ValidationError([{ field: 'role', message: `There is no role called ${args.role}. Roles are: ${Object.keys(ROLE_LABELS).join(', ')}.` }]);
+  }
+  const role = args.role;
+  await db.transaction().execute(async (trx) => {
+    await requireAllowed(trx, ctx.actor, LOCAL_GRANTABLE.has(role) ? 'role.grant_local' : 'role.grant_any', { organisationId: args.organisationId });
+    const removed = await trx
+      .deleteFrom('account_roles')
+      .where('account_id', '=', args.accountId)
+      .where('organisation_id', '=', args.organisationId)
+      .where('role', '=', role)
+      .returning('id')
+      .executeTakeFirst();
+    if (!removed) throw new ValidationError([{ field: 'role', message: `That account does not hold the role ${ROLE_LABELS[role]} there.` }]);
+    const account = await trx.selectFrom('accounts').select('email').where('id', '=', args.accountId).executeTakeFirst();
+    await appendAudit(trx, {
+      actor: actorForAudit(ctx.actor),
+      action: 'role.remove',
+      target: { type: 'account', id: args.accountId },
+      organisationId: args.organisationId,
+      frontDoor: ctx.frontDoor,
+      ip: ctx.ip,
+      detail: { role, email: account?.email },
     });
   });
 }

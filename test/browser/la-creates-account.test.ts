@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { generate } from 'otplib';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
+import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
 import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
@@ -36,6 +38,9 @@ test('a trust LA signs in, creates an account, sees it listed, and signs out (in
   await page.getByLabel('Email address').fill('sam.taylor@care.example');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
+  // Administrators confirm with an authenticator app; the demo ones share the documented demo seed.
+  await page.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SEED }));
+  await page.getByRole('button', { name: 'Continue' }).click();
 
   await page.waitForURL(`${service.baseUrl}/`);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sam Taylor');

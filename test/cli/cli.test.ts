@@ -114,7 +114,11 @@ describe('commands against a database', () => {
     assert.match(c.err.join('\n'), /nothing was imported/);
 
     c = capture();
-    assert.equal(await runCli(['role', 'grant', '--email', 'mary.seacole@care.example', '--org', 'Q1T', '--role', 'local_admin'], c.io, env), 0, c.err.join('\n'));
+    // An administrator role needs an authenticator app or passkey first (SPEC 4); other roles do not.
+    assert.equal(await runCli(['role', 'grant', '--email', 'mary.seacole@care.example', '--org', 'Q1T', '--role', 'local_admin'], c.io, env), 1);
+    assert.match(c.err.join('\n'), /administrators must sign in with an authenticator app or a passkey/);
+    c = capture();
+    assert.equal(await runCli(['role', 'grant', '--email', 'mary.seacole@care.example', '--org', 'Q1T', '--role', 'audit'], c.io, env), 0, c.err.join('\n'));
     c = capture();
     assert.equal(await runCli(['role', 'grant', '--email', 'mary.seacole@care.example', '--org', 'Q1T', '--role', 'overlord'], c.io, env), 1);
     assert.match(c.err.join('\n'), /There is no role called overlord/);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -38,8 +38,10 @@ export async function openTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const dump = new Blob([readFileSync(pgliteTemplatePath)]);
-  const database = await openDatabase({ dataDir: 'memory://', loadDataDir: dump });
+  // The template is made before the run; if the migrations changed since, start from an empty engine instead.
+  const database = existsSync(pgliteTemplatePath)
+    ? await openDatabase({ dataDir: 'memory://', loadDataDir: new Blob([readFileSync(pgliteTemplatePath)]) })
+    : await openDatabase({ dataDir: 'memory://' });
   await migrateToLatest(database.db);
   return database;
 }

@@ -32,7 +32,9 @@ export async function startServiceProcess(opts: { databaseUrl?: string; env?: Re
     CAREMAIL_HTTP_PORT: String(httpPort),
     CAREMAIL_SMTP_PORT: String(await freePort()),
     CAREMAIL_SUBMISSION_PORT: String(await freePort()),
+    CAREMAIL_SUBMISSIONS_PORT: String(await freePort()),
     CAREMAIL_IMAP_PORT: String(await freePort()),
+    CAREMAIL_IMAPS_PORT: String(await freePort()),
     CAREMAIL_DEMO: '1',
     CAREMAIL_LOG_LEVEL: 'warn',
     DATABASE_URL: opts.databaseUrl ?? '',
@@ -44,7 +46,8 @@ export async function startServiceProcess(opts: { databaseUrl?: string; env?: Re
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const baseUrl = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 60_000;
+  // Generous: on a busy two-core machine a first start (initdb, migrations, keys) can take a while.
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`caremail serve exited early:\n${out}`);
     try {

@@ -20,8 +20,17 @@ const T: Record<string, TargetOrganisation> = {
 };
 const WHERE = Object.keys(T) as Array<keyof typeof T>;
 
-const LOCAL_ADMIN_ACTIONS: Action[] = ['organisation.read', 'organisation.edit', 'account.read', 'account.list', 'account.create', 'account.import', 'account.edit', 'audit.read'];
-const HELPDESK_ACTIONS: Action[] = ['organisation.read', 'account.read', 'account.list', 'account.edit'];
+const LOCAL_ADMIN_ACTIONS: Action[] = [
+  'organisation.read', 'organisation.edit', 'account.read', 'account.list', 'account.create', 'account.import', 'account.edit', 'audit.read',
+  'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
+  // SPEC 4: an LA unlocks accounts and marks them compromised; a helpdesk unlocks only.
+  'account.unlock', 'account.mark_compromised',
+  // SPEC 4: LAs reset MFA; LAs and helpdesks verify callers by their secret and re-secure it.
+  'account.reset_mfa', 'account.verify_caller', 'account.resecure',
+  // SPEC 7: an LA approves who in their organisations may send encrypted mail (secure.manage is national only).
+  'secure.approve_senders',
+];
+const HELPDESK_ACTIONS: Action[] = ['organisation.read', 'account.read', 'account.list', 'account.edit', 'directory.see_hidden', 'account.unlock', 'account.verify_caller', 'account.resecure'];
 const READ_ACTIONS: Action[] = ['organisation.read', 'account.read', 'account.list', 'audit.read'];
 
 /** The expected answer, written out as the SPEC says it, independent of the code's own table. */
@@ -43,7 +52,7 @@ function expected(role: Role, action: Action, where: keyof typeof T): boolean {
     case 'authorisations':
       return local && ['organisation.read', 'account.read', 'account.list'].includes(action);
     case 'audit':
-      return local && READ_ACTIONS.includes(action);
+      return local && [...READ_ACTIONS, 'report.read'].includes(action);
   }
 }
 
@@ -70,6 +79,14 @@ describe('authorise: every role, every action, against own, child, sibling, pare
     const ga = { kind: 'account' as const, accountId: 'g', label: 'g@x', grants: [{ role: 'global_admin' as Role, organisationId: 'root' }] };
     assert.equal(decide(la, 'organisation.create', null).allowed, false);
     assert.equal(decide(ga, 'organisation.create', null).allowed, true);
+  });
+
+  test("an organisation's API key acts as a Local Administrator there, never at a sibling or parent", () => {
+    const key = { kind: 'api_key' as const, keyId: 'k', organisationId: 'own', label: 'API key', grants: [{ role: 'local_admin' as Role, organisationId: 'own' }] };
+    for (const action of ACTIONS) {
+      const got = WHERE.map((w) => decide(key, action, T[w]).allowed);
+      assert.deepEqual(got, WHERE.map((w) => expected('local_admin', action, w)), action);
+    }
   });
 
   test('a refusal says why', () => {

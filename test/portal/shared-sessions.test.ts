@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { generate } from 'otplib';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
+import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
 
@@ -34,8 +36,19 @@ async function signIn(base: string): Promise<string> {
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: pre },
     body: new URLSearchParams({ _csrf: csrf, email: 'sam.taylor@care.example', password: DEMO_PASSWORD }),
   });
+  // The administrator's second step is finished on the other process: the pending sign-in is in the database.
   assert.equal(res.status, 303);
-  return res.headers.getSetCookie().find((c) => c.startsWith('caremail_session='))!.split(';')[0];
+  assert.equal(res.headers.get('location'), '/sign-in/verify');
+  const pending = res.headers.getSetCookie().find((c) => c.startsWith('caremail_pending='))!.split(';')[0];
+  const other = base === a.baseUrl ? b.baseUrl : a.baseUrl;
+  const verify = await fetch(`${other}/sign-in/verify`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `${pre}; ${pending}` },
+    body: new URLSearchParams({ _csrf: csrf, method: 'totp', code: await generate({ secret: DEMO_TOTP_SEED }) }),
+  });
+  assert.equal(verify.status, 303);
+  return verify.headers.getSetCookie().find((c) => c.startsWith('caremail_session='))!.split(';')[0];
 }
 
 test('a session made by one process is honoured by another, and sign-out on one ends it on both', { skip: needsServer }, async () => {

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { findAccountByEmail } from '../../directory/accounts.ts';
+import { findOrganisationByCode } from '../../directory/organisations.ts';
+import { roleHolders } from '../../directory/role-holders.ts';
+import { requireAllowed } from '../../identity/authorise.ts';
+import { grantRole, removeRole } from '../../identity/role-grants.ts';
+import { ROLES } from '../../identity/roles.ts';
+import { NotFoundError, ValidationError } from '../../shared/errors.ts';
+import { type ApiCall, apiRoute } from '../registry.ts';
+
+const Code = z.object({ code: z.string().trim().min(1).max(20) });
+const Change = z.object({ email: z.string().trim().min(3).max(254), role: z.enum(ROLES) });
+const TAG = 'Roles';
+
+async function resolve(call: ApiCall<{ code: string }, unknown, { email: string; role: string }>) {
+  const org = await findOrganisationByCode(call.db, call.params.code);
+  if (!org) throw new NotFoundError(`There is no organisation with code ${call.params.code.toUpperCase()}.`);
+  const account = await findAccountByEmail(call.db, call.body.email);
+  if (!account) throw new ValidationError([{ field: 'email', message: 'There is no account with that email address.' }]);
+  return { accountId: account.id, organisationId: org.id, role: call.body.role };
+}
+
+/** Role changes need a Local Primary Administrator's reach; a key acts as an LA, so it can list but not change them. */
+export const roleRoutes = [
+  apiRoute({
+    method: 'GET', path: '/organisations/:code/roles', tag: TAG, summary: 'Who holds which administrator role at an organisation', params: Code,
+    handler: async ({ db, actor, params }) => {
+      const org = await findOrganisationByCode(db, params.code);
+      if (!org) throw new NotFoundError(`There is no organisation with code ${params.code.toUpperCase()}.`);
+      await requireAllowed(db, actor, 'organisation.read', { organisationId: org.id });
+      return { json: { roles: (await roleHolders(db, org.id)).map((h) => ({ email: h.email, displayName: h.display_name, role: h.role, grantedAt: h.granted_at })) } };
+    },
+  }),
+  apiRoute({
+    method: 'POST', path: '/organisations/:code/roles', tag: TAG, summary: 'Give a role (needs the reach of a Local Primary Administrator or Global Admin)', params: Code, body: Change,
+    handler: async (call) => {
+      await grantRole(call.db, await resolve(call), { actor: call.actor, frontDoor: 'api', ip: call.ip });
+      return { status: 201, json: { granted: call.body.role } };
+    },
+  }),
+  apiRoute({
+    method: 'POST', path: '/organisations/:code/roles/remove', tag: TAG, summary: 'Take a role away', params: Code, body: Change,
+    handler: async (call) => {
+      await removeRole(call.db, await resolve(call), { actor: call.actor, frontDoor: 'api', ip: call.ip });
+      return { json: { removed: call.body.role } };
+    },
+  }),
+];

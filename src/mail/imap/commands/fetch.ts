@@ -1,0 +1,95 @@
+import { fetchByUids, fetchMessages, readRawMany, setFlags, type StoredMessage } from '../../store/index.ts';
+import { withEnvelopeDefaults } from '../protocol/envelope.ts';
+import { fetchResponse, type FetchAttribute, type FetchCommand, type FetchItem } from '../protocol/index.ts';
+import { MessageParts, partial } from '../server/body-sections.ts';
+import { SELECTED, ok, type CommandSpec } from '../server/types.ts';
+
+const NEEDS_BYTES = new Set(['BODY[]', 'BINARY[]', 'BINARY.SIZE', 'RFC822', 'RFC822.HEADER', 'RFC822.TEXT']);
+/** Messages per database round trip; fewer when their bytes are read too. */
+const BATCH = 1000;
+const BATCH_WITH_BYTES = 200;
+
+function setsSeen(a: FetchAttribute): boolean {
+  return ((a.name === 'BODY[]' || a.name === 'BINARY[]') && !a.peek) || a.name === 'RFC822' || a.name === 'RFC822.TEXT';
+}
+
+function item(a: FetchAttribute, m: StoredMessage, parts: MessageParts | null): FetchItem {
+  switch (a.name) {
+    case 'UID': return { name: 'UID', value: m.uid };
+    case 'FLAGS': return { name: 'FLAGS', flags: m.flags };
+    case 'INTERNALDATE': return { name: 'INTERNALDATE', value: m.internalDate };
+    case 'RFC822.SIZE': return { name: 'RFC822.SIZE', value: m.size };
+    case 'ENVELOPE': return { name: 'ENVELOPE', envelope: withEnvelopeDefaults(m.envelope) };
+    case 'BODYSTRUCTURE': return { name: 'BODYSTRUCTURE', body: m.bodyStructure };
+    case 'BODY': return { name: 'BODY', body: m.bodyStructure };
+    case 'MODSEQ': return { name: 'MODSEQ', value: m.modseq };
+    case 'RFC822': return { name: 'RFC822', data: parts!.raw };
+    case 'RFC822.HEADER': return { name: 'RFC822.HEADER', data: parts!.section({ part: [], specifier: 'HEADER' }) };
+    case 'RFC822.TEXT': return { name: 'RFC822.TEXT', data: parts!.section({ part: [], specifier: 'TEXT' }) };
+    case 'BODY[]': {
+      const data = partial(parts!.section(a.section), a.partial);
+      return { name: 'BODY[]', section: a.section, data, ...(a.partial ? { origin: a.partial.offset } : {}) };
+    }
+    case 'BINARY[]': {
+      const data = partial(parts!.binary(a.part), a.partial);
+      return { name: 'BINARY[]', part: a.part, data, ...(a.partial ? { origin: a.partial.offset } : {}) };
+    }
+    case 'BINARY.SIZE': return { name: 'BINARY.SIZE', part: a.part, size: parts!.binary(a.part).length };
+  }
+}
+
+/**
+ * FETCH and UID FETCH (RFC 3501 6.4.5, CONDSTORE CHANGEDSINCE, BINARY).
+ * Envelope and body structure come parsed from the store; bytes are read only
+ * when a section is asked for, a batch at a time. Reading a body without
+ * .PEEK sets \Seen (not in a read-only mailbox) and reports the new flags.
+ */
+export const fetch: CommandSpec<FetchCommand> = {
+  states: SELECTED,
+  async handler(cmd, session, ctx) {
+    const sel = session.selected!;
+    if (cmd.changedSince !== undefined || cmd.attributes.some((a) => a.name === 'MODSEQ')) session.condstore = true;
+    const attrs = [...cmd.attributes];
+    if (cmd.uid && !attrs.some((a) => a.name === 'UID')) attrs.unshift({ name: 'UID' });
+    if (cmd.changedSince !== undefined && !attrs.some((a) => a.name === 'MODSEQ')) attrs.push({ name: 'MODSEQ' });
+    const needsBytes = attrs.some((a) => NEEDS_BYTES.has(a.name));
+    const markSeen = !sel.readOnly && attrs.some(setsSeen);
+    const uids = sel.resolve(cmd.sequence, cmd.uid, session.savedUids);
+    const batch = needsBytes ? BATCH_WITH_BYTES : BATCH;
+    const changedSince = cmd.changedSince === undefined ? undefined : Number(cmd.changedSince);
+    for (let i = 0; i < uids.length && !session.transport.closed; i += batch) {
+      const slice = uids.slice(i, i + batch);
+      // a run of consecutive messages (1:*, 500:999) is one range query rather than a list of UIDs
+      const run = sel.seqOf(slice[slice.length - 1]) - sel.seqOf(slice[0]) + 1 === slice.length;
+      let msgs = run
+        ? await fetchMessages(ctx.db, sel.folder.id, { from: slice[0], to: slice[slice.length - 1] })
+        : await fetchByUids(ctx.db, sel.folder.id, slice);
+      if (changedSince !== undefined) msgs = msgs.filter((m) => m.modseq > changedSince);
+      const flagged = new Set<number>();
+      if (markSeen) {
+        const unseen = msgs.filter((m) => !m.flags.includes('\\Seen')).map((m) => m.uid);
+        const r = await setFlags(ctx.db, sel.folder.id, unseen, 'add', ['\\Seen']);
+        const byUid = new Map(r.updated.map((u) => [u.uid, u]));
+        for (const m of msgs) {
+          const u = byUid.get(m.uid);
+          if (!u) continue;
+          m.flags = u.flags;
+          m.modseq = u.modseq;
+          flagged.add(m.uid);
+          sel.noteReported(u.uid, u.modseq);
+        }
+      }
+      const raws = needsBytes ? await readRawMany(ctx.db, msgs.map((m) => m.blobSha256)) : null;
+      for (const m of msgs) {
+        const seq = sel.seqOf(m.uid);
+        if (!seq) continue;
+        const parts = raws ? new MessageParts(raws.get(m.blobSha256)!) : null;
+        const items = attrs.map((a) => item(a, m, parts));
+        if (flagged.has(m.uid) && !attrs.some((a) => a.name === 'FLAGS')) items.push({ name: 'FLAGS', flags: m.flags });
+        if (flagged.has(m.uid) && session.condstore && !attrs.some((a) => a.name === 'MODSEQ')) items.push({ name: 'MODSEQ', value: m.modseq });
+        if (!session.send(fetchResponse(seq, items))) await session.transport.drained();
+      }
+    }
+    return ok('FETCH completed');
+  },
+};

@@ -1,0 +1,67 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { type MessageListItem } from './read.ts';
+import { SEARCH_CONFIG } from './write.ts';
+import './tables.ts';
+
+/**
+ * Webmail's search form: each field narrows the result. Body text (and any
+ * word) uses the full-text index made at delivery; sender, recipient and
+ * subject match the decoded header text (case-insensitive, anywhere in it);
+ * the dates are the day the message arrived. Newest first.
+ */
+export type FindCriteria = {
+  /** Words anywhere (subject, addresses, body), web-search syntax. */
+  text?: string;
+  from?: string;
+  to?: string;
+  subject?: string;
+  /** Arrived on or after. */
+  since?: Date;
+  /** Arrived before. */
+  before?: Date;
+  folderId?: string;
+};
+
+export const COUNT_CAP = 1000;
+
+function like(value: string): string {
+  return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function findMessages(
+  db: Kysely<DB>,
+  accountId: string,
+  c: FindCriteria,
+  opts: { limit?: number; offset?: number } = {},
+): Promise<{ total: number; totalIsAtLeast: boolean; items: MessageListItem[] }> {
+  let q = db.selectFrom('mail_messages').where('account_id', '=', accountId);
+  if (c.folderId) q = q.where('folder_id', '=', c.folderId);
+  if (c.text?.trim()) q = q.where(sql<boolean>`search @@ websearch_to_tsquery(${sql.lit(SEARCH_CONFIG)}::regconfig, ${c.text.trim()})`);
+  if (c.from?.trim()) q = q.where(sql<boolean>`from_text ilike ${like(c.from.trim())}`);
+  if (c.to?.trim()) q = q.where(sql<boolean>`to_text ilike ${like(c.to.trim())}`);
+  if (c.subject?.trim()) q = q.where(sql<boolean>`subject ilike ${like(c.subject.trim())}`);
+  if (c.since) q = q.where('internal_date', '>=', c.since);
+  if (c.before) q = q.where('internal_date', '<', c.before);
+  // Counting stops at COUNT_CAP: "more than 1,000 messages" is as useful as the exact figure, and far cheaper.
+  const counted = await db
+    .selectFrom(q.select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1).as('m'))
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  const n = Number(counted.n);
+  const rows = await q
+    .select(['folder_id', 'uid', 'internal_date', 'sent_date', 'size', 'flags', 'seen', 'subject', 'from_text', 'to_text', 'preview', 'has_attachments'])
+    .orderBy('internal_date', 'desc')
+    .orderBy('id', 'desc')
+    .limit(Math.min(opts.limit ?? 50, 500))
+    .offset(opts.offset ?? 0)
+    .execute();
+  return {
+    total: Math.min(n, COUNT_CAP),
+    totalIsAtLeast: n > COUNT_CAP,
+    items: rows.map((r) => ({
+      folderId: r.folder_id, uid: Number(r.uid), internalDate: r.internal_date, sentDate: r.sent_date, size: r.size, flags: r.flags,
+      seen: r.seen, subject: r.subject, from: r.from_text, to: r.to_text, preview: r.preview, hasAttachments: r.has_attachments,
+    })),
+  };
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../directory/api-keys.ts';
+import { ValidationError } from '../../shared/errors.ts';
+import type { PortalContext } from '../context.ts';
+import { errorSummary, fieldErrors } from '../plugins/errors.ts';
+import type { Render } from '../plugins/render.ts';
+import { requireSignIn } from '../plugins/session.ts';
+import { organisationInScope } from './admin-organisations.ts';
+
+type CodeParams = { Params: { code: string } };
+
+/** An organisation's API keys: made here, shown once, revocable. */
+export function registerAdminApiKeys(app: FastifyInstance, ctx: PortalContext, render: Render): void {
+  const page = async (request: Parameters<typeof organisationInScope>[1], code: string) => {
+    const org = await organisationInScope(ctx, request, code, 'apikey.manage');
+    return { org, keys: await listApiKeys(ctx.db, org.id), title: `API keys – ${org.name}`, nav: 'admin' };
+  };
+
+  app.get<CodeParams>('/admin/organisations/:code/api-keys', { preHandler: requireSignIn }, async (request, reply) =>
+    render(request, reply, 'admin/api-keys', { ...(await page(request, request.params.code)), values: {} }));
+
+  app.post<CodeParams>('/admin/organisations/:code/api-keys', { preHandler: requireSignIn }, async (request, reply) => {
+    const base = await page(request, request.params.code);
+    const name = String((request.body as { name?: string })?.name ?? '');
+    try {
+      const created = await createApiKey(ctx.db, { organisationId: base.org.id, name }, { actor: request.me!.actor, frontDoor: 'portal', ip: request.ip });
+      return render(request, reply, 'admin/api-keys', { ...(await page(request, request.params.code)), created: { name: name.trim(), token: created.token }, values: {} }, 201);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      return render(request, reply, 'admin/api-keys', { ...base, values: { name }, errors: errorSummary(err.problems), fieldErrors: fieldErrors(err.problems) }, 400);
+    }
+  });
+
+  app.post<{ Params: { code: string; id: string } }>('/admin/organisations/:code/api-keys/:id/revoke', { preHandler: requireSignIn }, async (request, reply) => {
+    const { org, keys } = await page(request, request.params.code);
+    if (!keys.some((k) => k.id === request.params.id)) return reply.callNotFound();
+    await revokeApiKey(ctx.db, request.params.id, { actor: request.me!.actor, frontDoor: 'portal', ip: request.ip });
+    return reply.redirect(`/admin/organisations/${org.code}/api-keys`, 303);
+  });
+}
