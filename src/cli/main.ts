@@ -8,8 +8,8 @@ import { migrate } from './commands/migrate.ts';
 import { orgAdd, orgImport, orgList } from './commands/org.ts';
 import { serve } from './commands/serve.ts';
 import { dkimShow } from './commands/dkim.ts';
-import { roleGrant, userAdd, userImport, userList } from './commands/user.ts';
-import { roleRemove } from './commands/roles.ts';
+import { userAdd, userImport, userList } from './commands/user.ts';
+import { roleGrant, roleRemove } from './commands/roles.ts';
 import { lifecycleRun, userDisable, userEnable, userJoiner, userLeaver, userMove, userRestore, userSync } from './commands/lifecycle.ts';
 
 export const COMMANDS: Command[] = [serve, migrate, orgImport, orgAdd, orgList, userAdd, userImport, userList, userLeaver, userJoiner, userDisable, userEnable, userRestore, userMove, userSync, lifecycleRun, roleGrant, roleRemove, auditVerify, auditShow, demo, dkimShow];

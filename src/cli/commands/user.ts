@@ -2,8 +2,6 @@ import { importAccountsCsv } from '../../directory/account-import.ts';
 import { createAccount, findAccountByEmail, listAccounts, STATUS_LABELS } from '../../directory/accounts.ts';
 import { findOrganisationByCode } from '../../directory/organisations.ts';
 import { operatorActor } from '../../identity/actor.ts';
-import { grantRole } from '../../identity/role-grants.ts';
-import { ROLES } from '../../identity/roles.ts';
 import { type Command, UsageError, requireOption } from '../command.ts';
 import { withDatabase } from '../with-database.ts';
 import { readInput } from './org.ts';
@@ -70,28 +68,6 @@ export const userList: Command = {
       const { total, rows } = await listAccounts(db, org.id, { includeChildren: Boolean(values.children), limit: 10_000 });
       for (const r of rows) io.out(`${r.email.padEnd(40)} ${STATUS_LABELS[r.status].padEnd(16)} ${r.display_name}`);
       io.err(`${total} account${total === 1 ? '' : 's'}.`);
-      return 0;
-    });
-  },
-};
-
-export const roleGrant: Command = {
-  words: ['role', 'grant'],
-  summary: 'Give an account a role at an organisation.',
-  usage: 'caremail role grant --email ADDRESS --org CODE --role ROLE',
-  help: [`Roles: ${ROLES.join(', ')}.`],
-  options: { email: { type: 'string' }, org: { type: 'string' }, role: { type: 'string' } },
-  async run({ values }, settings, io) {
-    const email = requireOption(values, 'email', this.usage);
-    const code = requireOption(values, 'org', this.usage);
-    const role = requireOption(values, 'role', this.usage);
-    return withDatabase(settings, async (db) => {
-      const account = await findAccountByEmail(db, email);
-      if (!account) throw new UsageError(`There is no account ${email}.`);
-      const org = await findOrganisationByCode(db, code);
-      if (!org) throw new UsageError(`There is no organisation with code ${code.toUpperCase()}.`);
-      await grantRole(db, { accountId: account.id, organisationId: org.id, role }, { actor: operatorActor(), frontDoor: 'cli' });
-      io.out(`${account.email} is now ${role} at ${org.name}.`);
       return 0;
     });
   },
