@@ -73,13 +73,8 @@ print('sent')
   ]);
 });
 
-test('swaks sends with AUTH LOGIN over STARTTLS', { skip: false }, async (t) => {
-  try {
-    await run('swaks', ['--version']);
-  } catch {
-    t.skip('swaks is not installed (apt-get install swaks)');
-    return;
-  }
+test('swaks sends with AUTH LOGIN over STARTTLS', async () => {
+  // .ci/run installs swaks from Debian; without it this test fails rather than hiding the gap.
   const { stdout } = await run('swaks', [
     '--server', '127.0.0.1', '--port', String(port), '--tls', '--auth', 'LOGIN', '--auth-user', 'tom.baker@care.example', '--auth-password', DEMO_PASSWORD,
     '--from', 'tom.baker@care.example', '--to', 'li.wei@care.example', '--header', 'Subject: Delivery round', '--body', 'Round at three.', '--timeout', '20',
