@@ -11,18 +11,26 @@ import type { FrontDoor } from '../audit/trail.ts';
 /** Roles a Local Primary Administrator may hand out within their organisation. */
 const LOCAL_GRANTABLE: ReadonlySet<Role> = new Set<Role>(['local_admin', 'local_helpdesk']);
 
+function knownRole(role: string): Role {
+  if (!isRole(role)) {
+    throw new ValidationError([{ field: 'role', message: `There is no role called ${role}. Roles are: ${Object.keys(ROLE_LABELS).join(', ')}.` }]);
+  }
+  return role;
+}
+
+/** Granting and removing a role need the same permission. */
+function actionToManage(role: Role) {
+  return LOCAL_GRANTABLE.has(role) ? ('role.grant_local' as const) : ('role.grant_any' as const);
+}
+
 export async function grantRole(
   db: Kysely<DB>,
   args: { accountId: string; organisationId: string; role: string },
   ctx: { actor: Actor; frontDoor: FrontDoor; ip?: string | null },
 ): Promise<void> {
-  if (!isRole(args.role)) {
-    throw new ValidationError([{ field: 'role', message: `There is no role called ${args.role}. Roles are: ${Object.keys(ROLE_LABELS).join(', ')}.` }]);
-  }
-  const role = args.role;
+  const role = knownRole(args.role);
   await db.transaction().execute(async (trx) => {
-    const action = LOCAL_GRANTABLE.has(role) ? 'role.grant_local' : 'role.grant_any';
-    await requireAllowed(trx, ctx.actor, action, { organisationId: args.organisationId });
+    await requireAllowed(trx, ctx.actor, actionToManage(role), { organisationId: args.organisationId });
     const account = await trx.selectFrom('accounts').select(['id', 'email']).where('id', '=', args.accountId).executeTakeFirst();
     if (!account) throw new ValidationError([{ field: 'account', message: 'That account does not exist.' }]);
     // SPEC 4: an administrator must have an authenticator app or passkey before holding the role.
@@ -60,12 +68,9 @@ export async function removeRole(
   args: { accountId: string; organisationId: string; role: string },
   ctx: { actor: Actor; frontDoor: FrontDoor; ip?: string | null },
 ): Promise<void> {
-  if (!isRole(args.role)) {
-    throw new ValidationError([{ field: 'role', message: `There is no role called ${args.role}. Roles are: ${Object.keys(ROLE_LABELS).join(', ')}.` }]);
-  }
-  const role = args.role;
+  const role = knownRole(args.role);
   await db.transaction().execute(async (trx) => {
-    await requireAllowed(trx, ctx.actor, LOCAL_GRANTABLE.has(role) ? 'role.grant_local' : 'role.grant_any', { organisationId: args.organisationId });
+    await requireAllowed(trx, ctx.actor, actionToManage(role), { organisationId: args.organisationId });
     const removed = await trx
       .deleteFrom('account_roles')
       .where('account_id', '=', args.accountId)

@@ -50,6 +50,7 @@ import { registerMailCompose } from './routes/mail-compose.ts';
 import { registerMailSearch } from './routes/mail-search.ts';
 import { registerSelfService } from './routes/self-service.ts';
 import { registerAdminVerifyCaller } from './routes/admin-verify-caller.ts';
+import { FORM_EXPIRED } from './plugins/upload.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -94,7 +95,7 @@ export async function buildPortal(ctx: PortalContext): Promise<FastifyInstance> 
     if (request.method !== 'POST' || request.url.startsWith('/api/')) return;
     if (request.isMultipart()) return; // checked by the upload handler, once the form fields are read
     if (!csrfValid(request)) {
-      return render(request, reply, 'error', { title: 'Form expired', heading: 'This form has expired', message: 'Go back, reload the page and try again.' }, 403);
+      return render(request, reply, 'error', FORM_EXPIRED, 403);
     }
   });
 

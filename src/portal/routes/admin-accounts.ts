@@ -5,11 +5,11 @@ import { listUnits } from '../../directory/organisations.ts';
 import { authorise } from '../../identity/authorise.ts';
 import { ImportRejectedError, ValidationError } from '../../shared/errors.ts';
 import type { PortalContext } from '../context.ts';
-import { csrfValid, sameToken } from '../plugins/csrf.ts';
 import { errorSummary, fieldErrors } from '../plugins/errors.ts';
 import type { Render } from '../plugins/render.ts';
 import { requireSignIn } from '../plugins/session.ts';
 import { organisationInScope } from './admin-organisations.ts';
+import { FORM_EXPIRED, readUploadedCsv } from '../plugins/upload.ts';
 
 type CodeParams = { Params: { code: string } };
 const PAGE_SIZE = 50;
@@ -67,20 +67,8 @@ export function registerAdminAccounts(app: FastifyInstance, ctx: PortalContext, 
 
   app.post<CodeParams>('/admin/organisations/:code/accounts/import', { preHandler: requireSignIn }, async (request, reply) => {
     const org = await organisationInScope(ctx, request, request.params.code, 'account.import');
-    let csv = '';
-    let token: string | undefined;
-    if (request.isMultipart()) {
-      for await (const part of request.parts()) {
-        if (part.type === 'file') csv = (await part.toBuffer()).toString('utf8');
-        else if (part.fieldname === '_csrf') token = String(part.value);
-      }
-      if (!sameToken(token, request.session?.csrfToken)) {
-        return render(request, reply, 'error', { title: 'Form expired', heading: 'This form has expired', message: 'Go back, reload the page and try again.' }, 403);
-      }
-    } else {
-      if (!csrfValid(request)) return reply.code(403).send();
-      csv = String((request.body as Record<string, string>)?.csv ?? '');
-    }
+    const csv = await readUploadedCsv(request);
+    if (csv === null) return render(request, reply, 'error', FORM_EXPIRED, 403);
     if (!csv.trim()) {
       const errors = [{ text: 'Choose a CSV file of accounts to upload', href: '#file' }];
       return render(request, reply, 'admin/account-import', { title: 'Create accounts from a file', nav: 'admin', org, errors, fieldErrors: { file: errors[0] } }, 400);

@@ -4,9 +4,9 @@ import { addAccreditedDomain, importAccreditedDomainsCsv, listAccreditedDomains,
 import { isAccreditationCurrent } from '../../mail/secure/domain-class.ts';
 import { ImportRejectedError, ValidationError } from '../../shared/errors.ts';
 import type { PortalContext } from '../context.ts';
-import { csrfValid, sameToken } from '../plugins/csrf.ts';
 import type { Render } from '../plugins/render.ts';
 import { requireSignIn } from '../plugins/session.ts';
+import { FORM_EXPIRED, readUploadedCsv } from '../plugins/upload.ts';
 
 /** Accredited secure domains (SPEC 7), kept by Global Admins: one at a time or from a CSV file. */
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'No end date');
@@ -45,20 +45,8 @@ export function registerAdminAccreditedDomains(app: FastifyInstance, ctx: Portal
   });
 
   app.post('/admin/secure/domains/import', { preHandler: requireSignIn }, async (request, reply) => {
-    let csv = '';
-    if (request.isMultipart()) {
-      let token: string | undefined;
-      for await (const part of request.parts()) {
-        if (part.type === 'file') csv = (await part.toBuffer()).toString('utf8');
-        else if (part.fieldname === '_csrf') token = String(part.value);
-      }
-      if (!sameToken(token, request.session?.csrfToken)) {
-        return render(request, reply, 'error', { title: 'Form expired', heading: 'This form has expired', message: 'Go back, reload the page and try again.' }, 403);
-      }
-    } else {
-      if (!csrfValid(request)) return reply.code(403).send();
-      csv = String((request.body as Record<string, string>)?.csv ?? '');
-    }
+    const csv = await readUploadedCsv(request);
+    if (csv === null) return render(request, reply, 'error', FORM_EXPIRED, 403);
     if (!csv.trim()) {
       const errors = [{ text: 'Choose a CSV file of accredited domains to upload', href: '#file' }];
       return render(request, reply, 'admin/secure-domains', await page(request, { errors, fieldErrors: { file: errors[0] } }), 400);

@@ -3,10 +3,10 @@ import { getBulkJob, RESULT_KEEP_HOURS, runBulkJob, startBulkJob } from '../../d
 import { authorise, NotAllowedError } from '../../identity/authorise.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import type { PortalContext } from '../context.ts';
-import { sameToken } from '../plugins/csrf.ts';
 import type { Render } from '../plugins/render.ts';
 import { requireSignIn } from '../plugins/session.ts';
 import { organisationInScope } from './admin-organisations.ts';
+import { FORM_EXPIRED, readUploadedCsv } from '../plugins/upload.ts';
 
 const UUID = /^[0-9a-f-]{36}$/i;
 
@@ -23,16 +23,8 @@ export function registerAdminBulk(app: FastifyInstance, ctx: PortalContext, rend
 
   app.post<{ Params: { code: string } }>('/admin/organisations/:code/bulk', { preHandler: requireSignIn }, async (request, reply) => {
     const org = await organisationInScope(ctx, request, request.params.code, 'account.import');
-    let csv = '';
-    let token: string | undefined;
-    if (!request.isMultipart()) return reply.code(400).send();
-    for await (const part of request.parts()) {
-      if (part.type === 'file') csv = (await part.toBuffer()).toString('utf8');
-      else if (part.fieldname === '_csrf') token = String(part.value);
-    }
-    if (!sameToken(token, request.session?.csrfToken)) {
-      return render(request, reply, 'error', { title: 'Form expired', heading: 'This form has expired', message: 'Go back, reload the page and try again.' }, 403);
-    }
+    const csv = await readUploadedCsv(request);
+    if (csv === null) return render(request, reply, 'error', FORM_EXPIRED, 403);
     if (!csv.trim()) {
       const errors = [{ text: 'Choose a CSV file of accounts to upload', href: '#file' }];
       return render(request, reply, 'admin/bulk', { title: 'Create and update accounts from a file', nav: 'admin', org, errors, fieldErrors: { file: errors[0] } }, 400);

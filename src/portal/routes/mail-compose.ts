@@ -14,6 +14,7 @@ import { sameToken } from '../plugins/csrf.ts';
 import type { Render } from '../plugins/render.ts';
 import { requireSignIn } from '../plugins/session.ts';
 import { humanSize, mailNav, many, notFound, one, ownFolder } from './mail-common.ts';
+import { FORM_EXPIRED } from '../plugins/upload.ts';
 
 /** SPEC 6: the largest message. Uploads past it are refused with a message saying so. */
 export const MAX_ATTACHMENTS_BYTES = 35 * 1024 * 1024;
@@ -141,7 +142,7 @@ export function registerMailCompose(app: FastifyInstance, ctx: PortalContext, re
     const me = request.me!;
     const form = await readForm(request);
     if (!form.csrfOk) {
-      return render(request, reply, 'error', { title: 'Form expired', heading: 'This form has expired', message: 'Go back, reload the page and try again.' }, 403);
+      return render(request, reply, 'error', FORM_EXPIRED, 403);
     }
     const f = form.fields;
     const input = inputFrom(f);
