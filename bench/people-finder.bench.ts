@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/database.ts';
@@ -35,7 +36,7 @@ const seeded = Number((await sql<{ n: string }>`select count(*)::text as n from 
 if (seeded !== people) {
   console.log(`Seeding ${people.toLocaleString('en-GB')} people (seed ${seed}) into ${name}…`);
   const t0 = Date.now();
-  await sql`truncate organisations, organisation_closure, organisation_units, accounts, mail_addresses, account_roles, directory_contacts cascade`.execute(db);
+  await sql`truncate organisations, organisation_closure, organisation_units, accounts, mail_addresses, account_roles, directory_contacts, directory_names cascade`.execute(db);
   // Bulk loading is far faster with the search indexes built afterwards, from their own definitions.
   const { rows: searchIndexes } = await sql<{ indexname: string; indexdef: string }>`
     select indexname, indexdef from pg_indexes where tablename = 'accounts' and indexname like 'accounts_search%'`.execute(db);
@@ -75,7 +76,9 @@ const cases: Array<{ label: string; query: () => Record<string, unknown> }> = [
 ];
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-console.log(`People Finder over ${rows.toLocaleString('en-GB')} accounts in ${orgs.toLocaleString('en-GB')} organisations (PostgreSQL), ${runs} queries each:`);
+// Timings on a shared machine mean little without how busy it was.
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`People Finder over ${rows.toLocaleString('en-GB')} accounts in ${orgs.toLocaleString('en-GB')} organisations (PostgreSQL), ${runs} queries each, load average ${load()}:`);
 for (const c of cases) {
   for (let i = 0; i < 10; i++) await searchPeople(db, actor, c.query()); // warm the cache
   const times: number[] = [];
@@ -90,4 +93,5 @@ for (const c of cases) {
   times.sort((a, b) => a - b);
   console.log(`  ${c.label.padEnd(32)} median ${percentile(times, 50).toFixed(1).padStart(6)} ms   p95 ${percentile(times, 95).toFixed(1).padStart(6)} ms   (${hits}/${runs} found someone)`);
 }
+console.log(`  load average at the end: ${load()}`);
 await database.close();

@@ -6,7 +6,8 @@
  * do-nothing SMTP sink. Also: CPU time per message, and the bytes stored for
  * one message sent to 1,000 recipients.
  *
- *   BENCH_MESSAGES (20000), BENCH_CONNECTIONS (20), BENCH_SIZE (4096), BENCH_ENGINES (pglite,postgres)
+ *   BENCH_MESSAGES (20000), BENCH_CONNECTIONS (20), BENCH_SIZE (4096), BENCH_ENGINES (pglite,postgres),
+ *   BENCH_SINK (1; 0 leaves the sink out, e.g. to profile only the server)
  */
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,7 @@ import { loadTlsCredentials } from '../src/mail/smtp/tls.ts';
 import { QueueWorker } from '../src/mail/queue/worker.ts';
 import { acceptMessage } from '../src/mail/queue/accept.ts';
 import { outboxNotifier } from '../src/notify/notifier.ts';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,6 +91,29 @@ async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } |
   };
 }
 
+/**
+ * CPU time of the PostgreSQL server processes serving this database (Linux
+ * /proc, same machine): backends alive at the end, minus what those alive at
+ * the start had used already. Null when the server is not on this machine.
+ */
+async function postgresCpuMs(database: Database, since?: Map<number, number>): Promise<{ total: number; byPid: Map<number, number> } | null> {
+  if (!['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(PG_URL).hostname)) return null;
+  const pids = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db);
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const byPid = new Map<number, number>();
+  try {
+    for (const { pid } of pids.rows) {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      byPid.set(pid, (Number(f[11]) + Number(f[12])) * tick);
+    }
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const [pid, ms] of byPid) total += ms - (since?.get(pid) ?? 0);
+  return { total, byPid };
+}
+
 async function storedCount(database: Database): Promise<number> {
   const r = await sql<{ n: string }>`select count(*) as n from mail_messages where subject like 'bench %'`.execute(database.db);
   return Number(r.rows[0].n);
@@ -121,6 +145,7 @@ async function engine(kind: string): Promise<void> {
       localConcurrency: kind === 'postgres' ? 2 : 1, batchSize: 100, pollMs: 200,
     });
     await worker.start();
+    const pg0 = kind === 'postgres' ? await postgresCpuMs(database) : null;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const client = await runClient(port, COUNT);
@@ -128,11 +153,12 @@ async function engine(kind: string): Promise<void> {
     while ((await storedCount(database)) < client.ok) await new Promise((r) => setTimeout(r, 50));
     const storedMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const pgCpu = pg0 ? await postgresCpuMs(database, pg0.byPid) : null;
     const label = kind === 'postgres' ? 'PostgreSQL' : 'PGlite    ';
     console.log(
       `  ${label}             ${rate(client.ok, storedMs)} messages/s stored in mailboxes (${rate(client.ok, acceptedMs).trim()}/s accepted; ${client.failed} refused)` +
         `; server CPU ${((cpu.user + cpu.system) / 1000 / client.ok).toFixed(3)} ms/message, client CPU ${(client.cpuMs / client.ok).toFixed(3)} ms/message` +
-        (kind === 'postgres' ? ' (PostgreSQL server CPU not included)' : ''),
+        (kind === 'postgres' ? (pgCpu ? `, PostgreSQL CPU ${(pgCpu.total / client.ok).toFixed(3)} ms/message` : ' (PostgreSQL server CPU not measured: not on this machine)') : ''),
     );
     await new Promise<void>((r) => server.close(() => r()));
     await worker.stop();
@@ -170,5 +196,5 @@ async function fanOut(database: Database, label: string, worker: QueueWorker): P
 }
 
 console.log(`SMTP in → stored in mailboxes: ${COUNT} messages of ${SIZE} bytes over ${CONNECTIONS} connections`);
-await sink();
+if (process.env.BENCH_SINK !== '0') await sink();
 for (const e of ENGINES) await engine(e);

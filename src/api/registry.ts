@@ -69,7 +69,7 @@ export function openApiDocument(routes: ApiRoute[], serverUrl: string) {
       '200': { description: 'Done', content: { 'application/json': {}, ...(r.csv ? { 'text/csv': {} } : {}) } },
       '400': { description: 'The request has problems; each is named', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       '401': { description: 'No API key, or the key is unknown or revoked' },
-      '403': { description: "The key's organisation does not reach the target", content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+      '403': { description: "The key's organisation does not reach the target, or its level does not allow this", content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       '404': { description: 'Not found' },
     };
     paths[path] ??= {};
@@ -87,13 +87,13 @@ export function openApiDocument(routes: ApiRoute[], serverUrl: string) {
     info: {
       title: 'Caremail API',
       version: '1',
-      description: "For an organisation's own systems. Every call acts as a Local Administrator of the key's organisation: it reaches that organisation and those below it.",
+      description: "For an organisation's own systems. A standard key acts as a Local Administrator of its organisation, a primary key as a Local Primary Administrator (it may also give and take away LA and helpdesk roles); either reaches that organisation and those below it, never a sibling or a parent.",
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key made by a Local Administrator in the Portal (cmk_…).' } },
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (cmk_…), made by a Local Administrator in the Portal or by another key through this API.' } },
       schemas: {
         Problem: {
           type: 'object',

@@ -10,9 +10,10 @@ import { serve } from './commands/serve.ts';
 import { dkimShow } from './commands/dkim.ts';
 import { userAdd, userImport, userList } from './commands/user.ts';
 import { roleGrant, roleRemove } from './commands/roles.ts';
+import { approvalApprove, approvalList, approvalReject, quotaRequest, quotaShow, quotaStandard } from './commands/quota.ts';
 import { lifecycleRun, userDisable, userEnable, userJoiner, userLeaver, userMove, userRestore, userSync } from './commands/lifecycle.ts';
 
-export const COMMANDS: Command[] = [serve, migrate, orgImport, orgAdd, orgList, userAdd, userImport, userList, userLeaver, userJoiner, userDisable, userEnable, userRestore, userMove, userSync, lifecycleRun, roleGrant, roleRemove, auditVerify, auditShow, demo, dkimShow];
+export const COMMANDS: Command[] = [serve, migrate, orgImport, orgAdd, orgList, userAdd, userImport, userList, userLeaver, userJoiner, userDisable, userEnable, userRestore, userMove, userSync, lifecycleRun, roleGrant, roleRemove, auditVerify, auditShow, demo, dkimShow, quotaShow, quotaRequest, quotaStandard, approvalList, approvalApprove, approvalReject];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.words.join(' ').length));

@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.ts';
 import { appendAudit } from '../audit/trail.ts';
 import { authorise } from '../identity/authorise.ts';
 import { actorForAudit } from '../identity/actor.ts';
-import { hashPassword, temporaryPassword } from '../identity/password-hash.ts';
+import { hashTemporaryPassword, temporaryPassword } from '../identity/password-hash.ts';
 import { AccountInput, type AccountValues } from './account-schema.ts';
 import { type CreatedAccount, insertAccount } from './accounts.ts';
 import { ImportRejectedError, type RowProblem, zodProblems } from '../shared/errors.ts';
@@ -69,7 +69,7 @@ export async function importAccountsCsv(db: Kysely<DB>, text: string, ctx: Conte
 
   // Hash outside the transaction: Argon2 is the slow part and needs no locks.
   const passwords = valid.map(() => temporaryPassword());
-  const hashes = await Promise.all(passwords.map((p) => hashPassword(p)));
+  const hashes = await Promise.all(passwords.map((p) => hashTemporaryPassword(p)));
 
   return db.transaction().execute(async (trx) => {
     const orgs = new Map<string, OrganisationRow | null>();

@@ -3,7 +3,7 @@ import type { AccountStatus, DB } from '../db/schema.ts';
 import { appendAudit } from '../audit/trail.ts';
 import { requireAllowed } from '../identity/authorise.ts';
 import { actorForAudit } from '../identity/actor.ts';
-import { hashPassword, temporaryPassword } from '../identity/password-hash.ts';
+import { hashTemporaryPassword, temporaryPassword } from '../identity/password-hash.ts';
 import { AccountInput, type AccountValues } from './account-schema.ts';
 import { claimAddress, localPartFor } from './addresses.ts';
 import { NotFoundError, ValidationError, zodProblems } from '../shared/errors.ts';
@@ -122,7 +122,7 @@ export async function externalSyncIdTaken(trx: Kysely<DB>, organisationId: strin
 export async function createAccount(db: Kysely<DB>, input: unknown, ctx: Context & { domain: string }): Promise<CreatedAccount> {
   const v = parseAccount(input);
   const password = temporaryPassword();
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashTemporaryPassword(password);
   return db.transaction().execute(async (trx) => {
     const org = await organisationForNewAccount(trx, v.organisationCode);
     await requireAllowed(trx, ctx.actor, 'account.create', { organisationId: org.id });

@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.ts';
 import { appendAudit } from '../audit/trail.ts';
 import { actorForAudit } from '../identity/actor.ts';
 import { decide, loadTargetOrganisation, requireAllowed } from '../identity/authorise.ts';
-import { hashPassword, temporaryPassword } from '../identity/password-hash.ts';
+import { hashTemporaryPassword, temporaryPassword } from '../identity/password-hash.ts';
 import { type RowProblem, zodProblems } from '../shared/errors.ts';
 import { AccountInput, type AccountValues } from './account-schema.ts';
 import { COLUMN_TO_FIELD, FIELD_TO_COLUMN } from './account-import.ts';
@@ -23,9 +23,10 @@ import { directoryDb } from './tables.ts';
  * sets are then marked as fed by the organisation's system; other rows create
  * accounts, each with a one-time temporary password in the result file.
  *
- * The slow part is Argon2id for every temporary password; it runs before the
- * transaction (on libuv's thread pool, several at once), so the transaction
- * itself is short: batched multi-row inserts with ids made here.
+ * Argon2id for every temporary password (the lighter parameters random
+ * passwords allow, see password-hash.ts) runs before the transaction, on
+ * libuv's thread pool, several at once, so the transaction itself is short:
+ * batched multi-row inserts with ids made here.
  */
 export type BulkContext = Context & { domain: string };
 
@@ -179,7 +180,7 @@ async function write(db: Kysely<DB>, jobId: string, plans: Plan[], ctx: BulkCont
   const passwords = creates.map(() => temporaryPassword());
   const hashes: string[] = new Array(creates.length);
   for (let i = 0; i < creates.length; i += BATCH) {
-    const part = await Promise.all(passwords.slice(i, i + BATCH).map((p) => hashPassword(p)));
+    const part = await Promise.all(passwords.slice(i, i + BATCH).map((p) => hashTemporaryPassword(p)));
     part.forEach((h, j) => (hashes[i + j] = h));
     live.done = Math.min(creates.length, i + BATCH);
     await db.updateTable('bulk_jobs').set({ done_rows: live.done }).where('id', '=', jobId).execute();

@@ -6,6 +6,7 @@ import type { Notifier } from '../notify/notifier.ts';
 import { STATUS_LABELS } from './accounts.ts';
 import type { LifecyclePolicy } from './lifecycle.ts';
 import './tables.ts';
+import { pruneUnusedNames } from './name-list.ts';
 
 /**
  * The scheduled lifecycle steps (SPEC 3): no sign-in for a while makes an
@@ -69,6 +70,8 @@ export async function runLifecycleJobs(db: Kysely<DB>, notifier: Notifier, polic
     }
     out[step.name] = { changed, warned };
   }
+  // Erased names leave People Finder's list of names too.
+  if (out.erase?.changed) await pruneUnusedNames(db);
   return out;
 }
 

@@ -2,7 +2,7 @@ import type { Generated, JSONColumnType, Kysely } from 'kysely';
 import type { CreatedAt, DB, DefaultedTimestamp, Timestamp } from '../db/schema.ts';
 
 /**
- * The directory's own tables (migration 0200) and the columns it added to
+ * The directory's own tables (migrations 0200 and 0210) and the columns it added to
  * `accounts`. The added columns cannot be declared on the foundation's
  * AccountTable type, so `directoryDb` widens a handle to see them.
  */
@@ -41,13 +41,19 @@ export type LifecycleNoticeTable = {
   sent_at: CreatedAt;
 };
 
+export type ApiKeyLevel = 'standard' | 'primary';
+
 export type ApiKeyTable = {
   id: Generated<string>;
   organisation_id: string;
   name: string;
   token_hash: string;
   token_hint: string;
+  /** 'standard' acts as a Local Administrator, 'primary' as a Local Primary Administrator (migration 0210). */
+  level: Generated<ApiKeyLevel>;
   created_by: string | null;
+  /** The key that made this one, when a key made it (migration 0210). */
+  created_by_key_id: string | null;
   created_at: CreatedAt;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
@@ -69,8 +75,15 @@ export type BulkJobTable = {
   finished_at: Timestamp | null;
 };
 
+/** Every first name ('f') and surname ('l') borne, normalised as `search_first`/`search_last` (migration 0220). */
+export type DirectoryNameTable = {
+  part: 'f' | 'l';
+  name: string;
+};
+
 declare module '../db/schema.ts' {
   interface DB {
+    directory_names: DirectoryNameTable;
     directory_contacts: DirectoryContactTable;
     lifecycle_notices: LifecycleNoticeTable;
     api_keys: ApiKeyTable;

@@ -35,6 +35,9 @@ export const ACTIONS = [
   // SPEC 7: accredited domains, alert level, spoofing report and DNS records (national); who may send encrypted mail (local).
   'secure.manage',
   'secure.approve_senders',
+  // SPEC 6: an LA asks for an enhanced mailbox quota (or lowers it); SPEC 1: Authorisations holders decide such requests.
+  'mail.quota',
+  'approval.decide',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -69,7 +72,7 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
     'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
     'account.unlock', 'account.mark_compromised',
     'account.reset_mfa', 'account.verify_caller', 'account.resecure',
-    'secure.manage', 'secure.approve_senders',
+    'secure.manage', 'secure.approve_senders', 'mail.quota',
   ]),
   global_helpdesk: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'account.edit', 'directory.see_hidden', 'account.unlock',
     'account.verify_caller', 'account.resecure']),
@@ -79,7 +82,7 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
     'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
     'account.unlock', 'account.mark_compromised',
     'account.reset_mfa', 'account.verify_caller', 'account.resecure',
-    'secure.approve_senders',
+    'secure.approve_senders', 'mail.quota',
   ]),
   local_admin: new Set<Action>([
     'organisation.read', 'organisation.edit', 'account.read', 'account.list', 'account.create',
@@ -87,7 +90,7 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
     'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
     'account.unlock', 'account.mark_compromised',
     'account.reset_mfa', 'account.verify_caller', 'account.resecure',
-    'secure.approve_senders',
+    'secure.approve_senders', 'mail.quota',
   ]),
   local_helpdesk: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'account.edit', 'directory.see_hidden', 'account.unlock',
     'account.verify_caller', 'account.resecure']),
@@ -97,9 +100,9 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
     'directory.see_hidden', 'account.lifecycle', 'contact.edit', 'apikey.manage', 'report.read',
     'account.unlock', 'account.mark_compromised',
     'account.reset_mfa', 'account.verify_caller', 'account.resecure',
-    'secure.approve_senders',
+    'secure.approve_senders', 'mail.quota',
   ]),
-  authorisations: new Set<Action>(['organisation.read', 'account.read', 'account.list']),
+  authorisations: new Set<Action>(['organisation.read', 'account.read', 'account.list', 'approval.decide']),
   audit: new Set<Action>([...READS, 'report.read']),
 };
 

@@ -5,8 +5,9 @@ import { ValidationError, zodProblems } from '../shared/errors.ts';
 import { acceptableUsePolicy } from './acceptable-use.ts';
 import { type ActionContext, auditAccount } from './audit-account.ts';
 import { hasSecurityAnswers } from './security-answers.ts';
-import { mfaMethods, mfaRequirement, requirementMet } from './mfa/status.ts';
+import { hasAnyMfa, type MfaMethods, mfaMethods, mfaRequirement, requirementMet } from './mfa/status.ts';
 import { withMfaColumns } from './mfa/tables.ts';
+import { withSignInColumns } from './sign-in-tables.ts';
 
 /**
  * The first sign-in checklist (SPEC 3, Keycloak's "required actions"): until
@@ -36,6 +37,16 @@ export async function recoveryMethods(db: Kysely<DB>, accountId: string) {
   };
 }
 
+/**
+ * An account marked compromised lost every second factor (they may have been
+ * the attacker's), and must register one again before anything else, whatever
+ * its organisation requires; the mark stays, so one removed later is asked for again.
+ */
+export async function mustRegisterMfaAgain(db: Kysely<DB>, accountId: string, methods?: MfaMethods): Promise<boolean> {
+  const acc = await withSignInColumns(db).selectFrom('accounts').select('compromised_at').where('id', '=', accountId).executeTakeFirstOrThrow();
+  return Boolean(acc.compromised_at) && !hasAnyMfa(methods ?? (await mfaMethods(db, accountId)));
+}
+
 /** The steps still to do, in order. Marks the account complete (audited) when the list first becomes empty. */
 export async function pendingSteps(db: Kysely<DB>, accountId: string, now = new Date()): Promise<FirstSignInStep[]> {
   const acc = await withMfaColumns(db)
@@ -47,7 +58,8 @@ export async function pendingSteps(db: Kysely<DB>, accountId: string, now = new 
   const firstTime = !acc.onboarding_complete;
   if (acc.password_temporary) steps.push('password');
   if (firstTime && acc.aup_version !== acceptableUsePolicy().version) steps.push('aup');
-  if (!requirementMet(await mfaRequirement(db, accountId), await mfaMethods(db, accountId))) steps.push('mfa');
+  const methods = await mfaMethods(db, accountId);
+  if (!requirementMet(await mfaRequirement(db, accountId), methods) || (await mustRegisterMfaAgain(db, accountId, methods))) steps.push('mfa');
   if (firstTime && !acc.profile_confirmed_at) steps.push('profile');
   if (!acc.secret_enc && (firstTime || (acc.secret_due_by && acc.secret_due_by < now))) steps.push('secret');
   if (firstTime) {

@@ -3,7 +3,7 @@ import type { DB } from '../db/schema.ts';
 import { appendAudit } from '../audit/trail.ts';
 import { ValidationError } from '../shared/errors.ts';
 import { actorForAudit } from './actor.ts';
-import { type Actor, requireAllowed } from './authorise.ts';
+import { type Actor, authorise, NotAllowedError, requireAllowed } from './authorise.ts';
 import { ADMIN_ROLES, isRole, ROLE_LABELS, type Role } from './roles.ts';
 import { accountHasStrongMfa } from './mfa/status.ts';
 import type { FrontDoor } from '../audit/trail.ts';
@@ -31,8 +31,12 @@ export async function grantRole(
   const role = knownRole(args.role);
   await db.transaction().execute(async (trx) => {
     await requireAllowed(trx, ctx.actor, actionToManage(role), { organisationId: args.organisationId });
-    const account = await trx.selectFrom('accounts').select(['id', 'email']).where('id', '=', args.accountId).executeTakeFirst();
+    const account = await trx.selectFrom('accounts').select(['id', 'email', 'organisation_id']).where('id', '=', args.accountId).executeTakeFirst();
     if (!account) throw new ValidationError([{ field: 'account', message: 'That account does not exist.' }]);
+    // Roles go to people the granter manages: an organisation (or its key) cannot recruit another's staff as its administrators.
+    if (!(await authorise(trx, ctx.actor, 'account.read', { organisationId: account.organisation_id })).allowed) {
+      throw new NotAllowedError(`${account.email} is in an organisation you do not manage: you can give roles only to people of your organisation or the organisations below it.`);
+    }
     // SPEC 4: an administrator must have an authenticator app or passkey before holding the role.
     if (ADMIN_ROLES.has(role) && !(await accountHasStrongMfa(trx, args.accountId))) {
       throw new ValidationError([{

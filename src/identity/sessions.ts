@@ -13,8 +13,11 @@ export type Session = { idHash: string; accountId: string; csrfToken: string; cr
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-// Writing last_seen_at on every request would turn every page view into a write.
+// Writing last_seen_at on every request would turn every page view into a write;
+// but it must be written well within the idle limit, or a short limit would end
+// a session in use one idle period after it began.
 const TOUCH_EVERY_MS = 60_000;
+const touchEvery = (policy: SessionPolicy) => Math.min(TOUCH_EVERY_MS, (policy.idleMinutes * 60_000) / 2);
 
 export async function createSession(
   db: Kysely<DB>,
@@ -51,7 +54,7 @@ export async function loadSession(db: Kysely<DB>, token: string, policy: Session
     await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
     return null;
   }
-  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_EVERY_MS) {
+  if (now.getTime() - row.last_seen_at.getTime() > touchEvery(policy)) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
   }
   return { idHash, accountId: row.account_id, csrfToken: row.csrf_token, createdAt: row.created_at, lastSeenAt: row.last_seen_at };

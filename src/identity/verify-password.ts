@@ -5,7 +5,7 @@ import { passwordExpiry } from './policy/password-policy.ts';
 import { passwordMatches } from './password-hash.ts';
 import { matchAppPassword, noteAppPasswordUse } from './app-passwords.ts';
 import { clearFailures, isLocked, type LockoutPolicy, lockoutPolicy, recordFailure } from './lockout.ts';
-import { accountHasStrongMfa } from './mfa/status.ts';
+import { accountHasAnyMfa } from './mfa/status.ts';
 import { withSignInColumns } from './sign-in-tables.ts';
 
 /**
@@ -47,7 +47,7 @@ export type VerifyResult =
         | 'demo_disabled'
         | 'no_password'
         | 'locked'
-        /** The account has strong MFA, so IMAP and SMTP take only its app passwords. */
+        /** The account has MFA on (any method), so IMAP and SMTP take only its app passwords. */
         | 'app_password_required';
     };
 
@@ -68,7 +68,7 @@ export async function verifyPassword(db: Kysely<DB>, email: string, password: st
     .executeTakeFirst();
   const mailDoor = MAIL_DOORS.has(ctx.frontDoor);
   const app = account && mailDoor ? await matchAppPassword(db, account.id, password) : null;
-  const appOnly = Boolean(account && mailDoor && !app && (await accountHasStrongMfa(db, account.id)));
+  const appOnly = Boolean(account && mailDoor && !app && (await accountHasAnyMfa(db, account.id)));
   // Always one Argon2 check when no app password matched, so timing does not tell accounts apart.
   const matches = app ? false : await passwordMatches(account?.password_hash ?? null, password);
 

@@ -50,6 +50,7 @@ import { registerMailCompose } from './routes/mail-compose.ts';
 import { registerMailSearch } from './routes/mail-search.ts';
 import { registerSelfService } from './routes/self-service.ts';
 import { registerAdminVerifyCaller } from './routes/admin-verify-caller.ts';
+import { registerAdminApprovals } from './routes/admin-approvals.ts';
 import { FORM_EXPIRED } from './plugins/upload.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -137,6 +138,7 @@ export async function buildPortal(ctx: PortalContext): Promise<FastifyInstance> 
   registerAdminSpoofing(app, ctx, render);
   registerAdminDns(app, ctx, render);
   registerAdminSecureSenders(app, ctx, render);
+  registerAdminApprovals(app, ctx, render);
   registerErrorPages(app, render);
   return app;
 }

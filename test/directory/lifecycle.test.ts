@@ -140,6 +140,8 @@ describe('scheduled lifecycle jobs', () => {
     assert.equal(erased.status, 'deleted_permanent');
     assert.equal(erased.first_name, 'Erased');
     assert.equal(erased.mobile, null);
+    const names = await database.db.selectFrom('directory_names').select('name').where('name', 'in', ['amara', 'okafor']).execute();
+    assert.deepEqual(names, [], "People Finder's list of names forgets them");
     const address = await database.db.selectFrom('mail_addresses').selectAll().where('address', '=', 'amara.okafor@care.example').executeTakeFirstOrThrow();
     assert.equal(address.kind, 'retired');
     assert.equal(address.account_id, null);

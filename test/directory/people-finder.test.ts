@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { importOrganisationsCsv } from '../../src/directory/organisation-import.ts';
 import { findOrganisationByCode } from '../../src/directory/organisations.ts';
+import { pruneUnusedNames } from '../../src/directory/name-list.ts';
 import { searchPeople } from '../../src/directory/people-finder.ts';
 import { searchOrganisations } from '../../src/directory/organisation-finder.ts';
 import { operatorActor } from '../../src/identity/actor.ts';
@@ -121,5 +122,98 @@ describe('People Finder subtree filter', () => {
       }),
       { numRuns: 6 },
     );
+  });
+});
+
+describe('People Finder at scale: close names and bounded counts', () => {
+  test('one letter wrong in a short surname, or words run together, still finds the person', async () => {
+    const op = operatorActor();
+    const bakr = await searchPeople(database.db, op, { name: 'tom bakr' });
+    assert.equal(bakr.closeMatches, true);
+    assert.equal(bakr.rows[0]?.displayName, 'Baker, Tom (OAKWOOD)');
+    await database.db.updateTable('accounts').set({ last_name: "O'Brien" }).where('email', '=', 'li.wei@care.example').execute();
+    try {
+      assert.equal((await searchPeople(database.db, op, { name: 'li obrien' })).rows[0]?.lastName, "O'Brien");
+      // A surname of two words, typed in full with a slip in the second.
+      assert.equal((await searchPeople(database.db, op, { name: "li o'brian" })).rows[0]?.lastName, "O'Brien");
+    } finally {
+      await database.db.updateTable('accounts').set({ last_name: 'Wei' }).where('email', '=', 'li.wei@care.example').execute();
+    }
+  });
+
+  test('letters that unaccent() spells out without an accent (Ł, ß) are matched as typed or plain', async () => {
+    await database.db.updateTable('accounts').set({ first_name: 'Łukasz', last_name: 'Strauß' }).where('email', '=', 'tom.baker@care.example').execute();
+    try {
+      for (const name of ['Łuk Strauß', 'luk strauss', 'STRAUSS']) {
+        assert.equal((await searchPeople(database.db, operatorActor(), { name })).rows[0]?.email, 'tom.baker@care.example', name);
+      }
+    } finally {
+      await database.db.updateTable('accounts').set({ first_name: 'Tom', last_name: 'Baker' }).where('email', '=', 'tom.baker@care.example').execute();
+    }
+  });
+
+  test('a close spelling must be close in both names: the first name alone is not enough', async () => {
+    const r = await searchPeople(database.db, operatorActor(), { name: 'jonathan smeth' });
+    assert.deepEqual(names(r), ['Smith, Jonathan (NGH)']);
+    assert.deepEqual(names(await searchPeople(database.db, operatorActor(), { name: 'jonathan qwerty' })), []);
+    // Nothing close, and a filter that leaves contacts out: no query left to run, and no error.
+    assert.deepEqual(names(await searchPeople(database.db, operatorActor(), { name: 'qwerty', jobRole: 'Pharmacist' })), []);
+  });
+
+  test('a new surname is found by its close spellings at once', async () => {
+    await database.db.updateTable('accounts').set({ last_name: 'Quintero' }).where('email', '=', 'amara.okafor@care.example').execute();
+    try {
+      const r = await searchPeople(database.db, operatorActor(), { name: 'amara quintaro' });
+      assert.equal(r.rows[0]?.email, 'amara.okafor@care.example');
+      assert.equal(r.closeMatches, true);
+    } finally {
+      await database.db.updateTable('accounts').set({ last_name: 'Okafor' }).where('email', '=', 'amara.okafor@care.example').execute();
+    }
+  });
+
+  test('counts stop at 1,000 ("more than"), and pages past the first keep name order', async () => {
+    const org = (await findOrganisationByCode(database.db, 'VLX12'))!;
+    await sql`insert into accounts (organisation_id, email, first_name, last_name, display_name)
+      select ${org.id}::uuid, 'cap' || g || '@t.example', 'P' || lpad(g::text, 4, '0'), 'Capcount', 'Capcount ' || g
+      from generate_series(1, 1005) g`.execute(database.db);
+    const op = operatorActor();
+    const first = await searchPeople(database.db, op, { name: 'capcount', pageSize: 100 });
+    assert.equal(first.total, 1000);
+    assert.equal(first.totalIsAtLeast, true);
+    assert.equal(first.rows.length, 100);
+    const second = await searchPeople(database.db, op, { name: 'capcount', pageSize: 100, page: 2 });
+    assert.equal(second.rows[0].firstName, 'P0101');
+    // Close spellings are counted the same way.
+    const close = await searchPeople(database.db, op, { name: 'capcaunt' });
+    assert.equal(close.closeMatches, true);
+    assert.equal(close.totalIsAtLeast, true);
+    // Below the cap, the count is exact.
+    const exact = await searchPeople(database.db, op, { name: 'p0001 capcount' });
+    assert.deepEqual([exact.total, exact.totalIsAtLeast], [1, false]);
+    await sql`delete from accounts where last_name = 'Capcount'`.execute(database.db);
+  });
+});
+
+describe("People Finder's list of names", () => {
+  const listed = async (name: string) =>
+    (await database.db.selectFrom('directory_names').select('part').where('name', '=', name).orderBy('part').execute()).map((r) => r.part);
+
+  test('holds every name a shown person bears: pruning drops only names nobody shown bears, and a restore brings one back', async () => {
+    await database.db.updateTable('accounts').set({ last_name: 'Pennington' }).where('email', '=', 'jane.smith@care.example').execute();
+    assert.deepEqual(await listed('pennington'), ['l']);
+    assert.deepEqual(await listed('smith'), ['l'], 'the old surname stays listed until pruned');
+    await database.db.updateTable('accounts').set({ status: 'deleted' }).where('email', '=', 'jane.smith@care.example').execute();
+    try {
+      await pruneUnusedNames(database.db);
+      assert.deepEqual(await listed('pennington'), [], 'borne only by a deleted account');
+      assert.deepEqual(await listed('smith'), ['l'], 'Jonathan Smith still bears it');
+      assert.deepEqual(await listed('jonathan'), ['f']);
+      await database.db.updateTable('accounts').set({ status: 'active' }).where('email', '=', 'jane.smith@care.example').execute();
+      assert.deepEqual(await listed('pennington'), ['l']);
+      // And the two-word prefix search, which probes only listed names, finds her again.
+      assert.equal((await searchPeople(database.db, operatorActor(), { name: 'jan pen' })).rows[0]?.email, 'jane.smith@care.example');
+    } finally {
+      await database.db.updateTable('accounts').set({ last_name: 'Smith', status: 'active' }).where('email', '=', 'jane.smith@care.example').execute();
+    }
   });
 });

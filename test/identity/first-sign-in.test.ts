@@ -5,6 +5,8 @@ import { acceptableUsePolicy } from '../../src/identity/acceptable-use.ts';
 import { operatorActor } from '../../src/identity/actor.ts';
 import { acceptAup, confirmProfile, pendingSteps } from '../../src/identity/first-sign-in.ts';
 import { setOrganisationRequiresMfa } from '../../src/identity/mfa/organisation-rule.ts';
+import { markMobileVerified, setSmsMfa } from '../../src/identity/mfa/factors.ts';
+import { markCompromised } from '../../src/identity/compromise.ts';
 import { resecureAccount, setAccountSecret } from '../../src/identity/secret.ts';
 import { deriveKeys } from '../../src/identity/secret-key.ts';
 import { setSecurityAnswers } from '../../src/identity/security-answers.ts';
@@ -58,4 +60,19 @@ test('a new account walks every step in order, and is then marked complete (audi
   assert.deepEqual(await pendingSteps(database.db, id, new Date('2026-02-01T00:00:00Z')), ['secret']);
   await setOrganisationRequiresMfa(database.db, await world.orgId('RXN02'), true, ctx);
   assert.deepEqual(await pendingSteps(database.db, id, new Date('2026-01-15T00:00:00Z')), ['mfa']);
+});
+
+test('an account marked compromised must set a new password and register a second factor again, though nothing requires MFA of it', async () => {
+  const jane = (await database.db.selectFrom('accounts').select('id').where('email', '=', 'jane.smith@care.example').executeTakeFirstOrThrow()).id;
+  const actor = await world.actorFor('priya.patel@care.example');
+  await markMobileVerified(database.db, jane, '07700900123', ctx);
+  await database.db.updateTable('accounts').set({ mobile: '07700900123' }).where('id', '=', jane).execute();
+  await setSmsMfa(database.db, jane, true, ctx);
+  assert.deepEqual(await pendingSteps(database.db, jane), []);
+  await markCompromised(database.db, jane, { actor, frontDoor: 'portal' });
+  assert.deepEqual(await pendingSteps(database.db, jane), ['password', 'mfa']);
+  await database.db.updateTable('accounts').set({ password_temporary: false }).where('id', '=', jane).execute();
+  assert.deepEqual(await pendingSteps(database.db, jane), ['mfa']);
+  await setSmsMfa(database.db, jane, true, ctx);
+  assert.deepEqual(await pendingSteps(database.db, jane), []);
 });

@@ -5,6 +5,7 @@ import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { createAccount } from '../../src/directory/accounts.ts';
 import { createSession } from '../../src/identity/sessions.ts';
 import { withSignInColumns } from '../../src/identity/sign-in-tables.ts';
+import { withMfaColumns } from '../../src/identity/mfa/tables.ts';
 import { verifyPassword } from '../../src/identity/verify-password.ts';
 import { PASSWORD_MESSAGES } from '../../src/identity/policy/password-policy.ts';
 import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -154,7 +155,7 @@ describe('app passwords', () => {
     assert.equal((await verifyPassword(database.db, email, secret, { frontDoor: 'imap', demoMode: true })).ok, false);
   });
 
-  test('once the account has strong MFA, IMAP and SMTP refuse the account password but take app passwords', async () => {
+  test('once the account has MFA, IMAP and SMTP refuse the account password but take app passwords', async () => {
     const id = await idOf(email);
     assert.equal((await verifyPassword(database.db, email, DEMO_PASSWORD, { frontDoor: 'imap', demoMode: true })).ok, true);
     await database.db.insertInto('mfa_totp').values({ account_id: id, secret_enc: 'demo', confirmed: true }).execute();
@@ -169,6 +170,17 @@ describe('app passwords', () => {
     assert.equal((await verifyPassword(database.db, email, secret, { frontDoor: 'imap', demoMode: true })).ok, true);
     await withSignInColumns(database.db).updateTable('accounts').set({ failed_attempts: 0, failed_since: null }).where('id', '=', id).execute();
     await database.db.deleteFrom('mfa_totp').where('account_id', '=', id).execute();
+  });
+
+  test('text message codes are MFA too: with only those on, IMAP and SMTP refuse the account password', async () => {
+    const id = await idOf(email);
+    await withMfaColumns(database.db).updateTable('accounts').set({ sms_mfa: true, mobile: '07700900456', mobile_verified: '07700900456' }).where('id', '=', id).execute();
+    for (const door of ['imap', 'smtp'] as const) {
+      assert.deepEqual(await verifyPassword(database.db, email, DEMO_PASSWORD, { frontDoor: door, demoMode: true }), { ok: false, reason: 'app_password_required' });
+    }
+    await withMfaColumns(database.db).updateTable('accounts').set({ sms_mfa: false }).where('id', '=', id).execute();
+    await withSignInColumns(database.db).updateTable('accounts').set({ failed_attempts: 0, failed_since: null }).where('id', '=', id).execute();
+    assert.equal((await verifyPassword(database.db, email, DEMO_PASSWORD, { frontDoor: 'imap', demoMode: true })).ok, true);
   });
 });
 

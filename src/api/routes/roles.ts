@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { findAccountByEmail } from '../../directory/accounts.ts';
 import { findOrganisationByCode } from '../../directory/organisations.ts';
 import { roleHolders } from '../../directory/role-holders.ts';
-import { requireAllowed } from '../../identity/authorise.ts';
+import { NotAllowedError, requireAllowed } from '../../identity/authorise.ts';
 import { grantRole, removeRole } from '../../identity/role-grants.ts';
 import { ROLES } from '../../identity/roles.ts';
 import { NotFoundError, ValidationError } from '../../shared/errors.ts';
@@ -20,7 +20,22 @@ async function resolve(call: ApiCall<{ code: string }, unknown, { email: string;
   return { accountId: account.id, organisationId: org.id, role: call.body.role };
 }
 
-/** Role changes need a Local Primary Administrator's reach; a key acts as an LA, so it can list but not change them. */
+/**
+ * A standard key is refused role changes by authorise() (it acts as an LA); the
+ * refusal is worded here for the system that holds it, saying what would work.
+ */
+async function asKeyMay(call: ApiCall<{ code: string }, unknown, unknown>, change: () => Promise<void>) {
+  try {
+    await change();
+  } catch (err) {
+    if (err instanceof NotAllowedError && call.actor.kind === 'api_key' && !call.actor.grants.some((g) => g.role === 'local_primary_admin')) {
+      throw new NotAllowedError(`This is a standard API key: it acts as a Local Administrator, and only a Local Primary Administrator can give or take away roles. Ask a Local Primary Administrator of ${call.params.code.toUpperCase()} for a primary key.`);
+    }
+    throw err;
+  }
+}
+
+/** Role changes need a Local Primary Administrator's reach: a person's, or a primary key's. */
 export const roleRoutes = [
   apiRoute({
     method: 'GET', path: '/organisations/:code/roles', tag: TAG, summary: 'Who holds which administrator role at an organisation', params: Code,
@@ -32,16 +47,16 @@ export const roleRoutes = [
     },
   }),
   apiRoute({
-    method: 'POST', path: '/organisations/:code/roles', tag: TAG, summary: 'Give a role (needs the reach of a Local Primary Administrator or Global Admin)', params: Code, body: Change,
+    method: 'POST', path: '/organisations/:code/roles', tag: TAG, summary: 'Give a role to a person the key reaches (a primary key gives LA and helpdesk roles; the person must have an authenticator app or passkey)', params: Code, body: Change,
     handler: async (call) => {
-      await grantRole(call.db, await resolve(call), { actor: call.actor, frontDoor: 'api', ip: call.ip });
+      await asKeyMay(call, async () => grantRole(call.db, await resolve(call), { actor: call.actor, frontDoor: 'api', ip: call.ip }));
       return { status: 201, json: { granted: call.body.role } };
     },
   }),
   apiRoute({
-    method: 'POST', path: '/organisations/:code/roles/remove', tag: TAG, summary: 'Take a role away', params: Code, body: Change,
+    method: 'POST', path: '/organisations/:code/roles/remove', tag: TAG, summary: 'Take a role away (a primary key takes LA and helpdesk roles)', params: Code, body: Change,
     handler: async (call) => {
-      await removeRole(call.db, await resolve(call), { actor: call.actor, frontDoor: 'api', ip: call.ip });
+      await asKeyMay(call, async () => removeRole(call.db, await resolve(call), { actor: call.actor, frontDoor: 'api', ip: call.ip }));
       return { json: { removed: call.body.role } };
     },
   }),

@@ -26,6 +26,11 @@ export function hasStrongMfa(m: MfaMethods): boolean {
   return m.totp || m.passkeys > 0;
 }
 
+/** Whether an account has any second factor on (then mail clients must use app passwords). */
+export async function accountHasAnyMfa(db: Kysely<DB>, accountId: string): Promise<boolean> {
+  return hasAnyMfa(await mfaMethods(db, accountId));
+}
+
 /**
  * Whether an account has a strong second factor (an authenticator app or a
  * passkey): what every administrator must have.

@@ -34,10 +34,11 @@ function noticePart(names: string[]): string {
   ].join('\r\n');
 }
 
-export function removeBlockedAttachments(raw: Buffer, blockedExtensions: string[]): Removal {
+/** `parsed`, when given, is `parseMime(raw)` already made by the caller (delivery parses each message once). */
+export function removeBlockedAttachments(raw: Buffer, blockedExtensions: string[], parsed?: MimePart): Removal {
   if (!blockedExtensions.length) return { raw, removed: [] };
   const blocked = new Set(blockedExtensions.map((e) => e.toLowerCase().replace(/^\./, '')));
-  const root = parseMime(raw);
+  const root = parsed ?? parseMime(raw);
   const hits: Array<{ part: MimePart; name: string }> = [];
   for (const p of leaves(root)) {
     const name = fileNameOf(p);

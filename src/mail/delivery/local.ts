@@ -4,6 +4,7 @@ import { ensureDefaultFolders } from '../store/folders.ts';
 import { insertMessages, type NewMessageRow, putBlob } from '../store/write.ts';
 import { summarise } from '../store/summarise.ts';
 import { removeBlockedAttachments } from './blocked.ts';
+import { parseMime } from '../mime/parse.ts';
 import { prepareOutsideBanner } from '../secure/outside-banner.ts';
 import { type Failure } from './bounce.ts';
 import { classifyAddress, type AddressRow, plausibleAddress } from './recipients.ts';
@@ -81,11 +82,15 @@ export async function deliverLocalBatch(
     if (!accounts.size) continue;
     const original = rawBySha.get(e.blob_sha256);
     if (!original) throw new Error(`Queue entry ${e.id} refers to missing bytes.`);
-    const { raw: cleaned, removed } = removeBlockedAttachments(original, opts.blockedExtensions);
-    const raw = banner ? banner(cleaned, e.origin ?? '') : cleaned;
+    // One MIME parse per message, made again only after a step changed the bytes.
+    let parsed = parseMime(original);
+    const { raw: cleaned, removed } = removeBlockedAttachments(original, opts.blockedExtensions, parsed);
+    if (cleaned !== original) parsed = parseMime(cleaned);
+    const raw = banner ? banner(cleaned, e.origin ?? '', parsed) : cleaned;
+    if (raw !== cleaned) parsed = parseMime(raw);
     out.removedAttachments = removed;
     const sha = raw !== original ? await putBlob(trx, raw) : e.blob_sha256;
-    const summary = summarise(raw);
+    const summary = summarise(raw, parsed);
     for (const [accountId, rcpt] of accounts) {
       const left = room.get(accountId) ?? 0;
       if (left < raw.length) {

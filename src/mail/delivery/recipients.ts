@@ -35,18 +35,70 @@ export function classifyAddress(address: string, r: AddressRow | undefined): Rec
   return { kind: 'local', address, accountId: r.account_id };
 }
 
+type LookupRow = AddressRow & { address: string; full: boolean | null };
+
+/**
+ * RCPT look-ups arriving while one is in flight wait and then go together as
+ * one query: under load, many SMTP sessions ask at once, and one statement for
+ * all of them costs the database far less than one each. Nothing is cached;
+ * every answer comes from a query that started after the question was asked.
+ */
+class RecipientLookups {
+  private waiting = new Map<string, Array<(row: LookupRow | undefined) => void>>();
+  private failures: Array<(e: unknown) => void> = [];
+  private busy = false;
+
+  constructor(private readonly db: Kysely<DB>) {}
+
+  find(address: string): Promise<LookupRow | undefined> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(address);
+      if (list) list.push(resolve);
+      else this.waiting.set(address, [resolve]);
+      this.failures.push(reject);
+      if (!this.busy) void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.waiting.size) {
+        const batch = this.waiting;
+        const failures = this.failures;
+        this.waiting = new Map();
+        this.failures = [];
+        try {
+          // One query answers both questions the SMTP door asks at RCPT: who is it, and is the mailbox full?
+          const rows = await sql<LookupRow>`
+            select m.address, m.account_id, m.kind, m.reserved_until, a.status, coalesce(u.used_bytes, 0) >= a.mail_quota_bytes as full
+            from mail_addresses m left join accounts a on a.id = m.account_id left join mail_usage u on u.account_id = m.account_id
+            where m.address = any(${[...batch.keys()]}::text[])`.execute(this.db);
+          const byAddress = new Map(rows.rows.map((r) => [r.address, r]));
+          for (const [address, resolvers] of batch) for (const r of resolvers) r(byAddress.get(address));
+        } catch (err) {
+          for (const f of failures) f(err);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+const lookups = new WeakMap<Kysely<DB>, RecipientLookups>();
+
 export async function resolveRecipient(db: Kysely<DB>, rawAddress: string, localDomains: string[]): Promise<Recipient> {
   const address = rawAddress.trim().toLowerCase();
   if (!plausibleAddress(address)) return { kind: 'unknown', address, reason: 'This is not a valid email address.' };
   const domain = domainOf(address);
   if (!localDomains.includes(domain)) return { kind: 'remote', address, domain };
-  // One query answers both questions the SMTP door asks at RCPT: who is it, and is the mailbox full?
-  const row = await sql<AddressRow & { full: boolean | null }>`
-    select m.account_id, m.kind, m.reserved_until, a.status, coalesce(u.used_bytes, 0) >= a.mail_quota_bytes as full
-    from mail_addresses m left join accounts a on a.id = m.account_id left join mail_usage u on u.account_id = m.account_id
-    where m.address = ${address}`.execute(db);
-  const r = classifyAddress(address, row.rows[0]);
-  return r.kind === 'local' ? { ...r, mailboxFull: Boolean(row.rows[0]?.full) } : r;
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = new RecipientLookups(db)));
+  // Inside a transaction the caller's own connection must answer (it may see its own uncommitted rows).
+  const row = db.isTransaction ? await new RecipientLookups(db).find(address) : await lookup.find(address);
+  const r = classifyAddress(address, row);
+  return r.kind === 'local' ? { ...r, mailboxFull: Boolean(row?.full) } : r;
 }
 
 /**

@@ -64,7 +64,7 @@ export class QueueWorker {
     this.running = true;
     if (this.o.database) this.stopListening = await this.o.database.listen(QUEUE_CHANNEL, () => this.poke());
     const n = this.o.localConcurrency ?? 1;
-    for (let i = 0; i < n; i++) this.loops.push(this.loop(() => this.processLocal()));
+    for (let i = 0; i < n; i++) this.loops.push(this.loop(() => this.processLocal(), this.o.batchSize ?? 50));
     this.loops.push(this.loop(() => this.processRemote()));
   }
 
@@ -82,16 +82,25 @@ export class QueueWorker {
     for (const f of w) f();
   }
 
-  private async loop(step: () => Promise<number>): Promise<void> {
+  /**
+   * Runs a step again and again; waits for a wake-up (or the poll interval) when it found nothing.
+   * A local step that found only a few entries lets more arrive before the next one, for about as
+   * long as it took itself (at most 50 ms): under a steady stream of single messages, delivering
+   * each in a transaction of its own would cost far more than delivering them a few dozen at a time.
+   */
+  private async loop(step: () => Promise<number>, fullBatch = 0): Promise<void> {
     while (this.running) {
       let done = 0;
+      const began = performance.now();
       try {
         done = await step();
       } catch (err) {
         if (!this.running) return;
         this.o.log?.error({ err }, 'mail queue step failed; will retry');
       }
-      if (done > 0 || !this.running) continue;
+      if (!this.running) continue;
+      if (done > 0 && done < fullBatch / 2) await new Promise((r) => setTimeout(r, Math.min(50, Math.max(2, performance.now() - began))));
+      if (done > 0) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, this.o.pollMs ?? 1000);
         this.wake.push(() => {

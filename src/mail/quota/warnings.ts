@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Notifier } from '../../notify/notifier.ts';
-import { mailboxUsage } from '../store/usage.ts';
+import '../store/tables.ts';
 
 /**
  * Quota warnings at 80%, 90% and 100%: each level is sent once as usage
@@ -36,8 +36,14 @@ export function warningText(level: number, used: number, quota: number): { subje
 }
 
 export async function checkQuotaWarnings(db: Kysely<DB>, notifier: Notifier, accountIds: string[]): Promise<void> {
-  for (const accountId of accountIds) {
-    const u = await mailboxUsage(db, accountId);
+  if (!accountIds.length) return;
+  // One query for every account of a delivery batch; most need nothing, so nothing more is asked of them.
+  const rows = await sql<{ id: string; quota: string; used: string | null; warned: number | null }>`
+    select a.id, a.mail_quota_bytes as quota, u.used_bytes as used, u.warned_percent as warned
+    from accounts a left join mail_usage u on u.account_id = a.id where a.id = any(${accountIds}::uuid[])`.execute(db);
+  for (const r of rows.rows) {
+    const accountId = r.id;
+    const u = { usedBytes: Number(r.used ?? 0), quotaBytes: Number(r.quota), warnedPercent: r.warned ?? 0 };
     const level = levelFor(u.usedBytes, u.quotaBytes);
     if (level === u.warnedPercent) continue;
     if (level < u.warnedPercent) {

@@ -66,8 +66,8 @@ function insertableAsIs(p: MimePart): boolean {
  * inserted into its bytes, so nothing else of it changes; a base64 or
  * quoted-printable part is decoded and written again as UTF-8 base64.
  */
-export function addBanner(raw: Buffer, position: 'top' | 'bottom'): Buffer {
-  const root = parseMime(raw);
+export function addBanner(raw: Buffer, position: 'top' | 'bottom', parsed?: MimePart): Buffer {
+  const root = parsed ?? parseMime(raw);
   const targets = leaves(root).filter(isInlineText);
   if (!targets.length) return raw;
   // From the last part backwards, so earlier byte offsets stay valid.
@@ -106,15 +106,15 @@ function fromDomainOf(raw: Buffer): string | null {
  * from the internet (queue origin 'mx') unless its From is in an accredited
  * domain (or ours, which only reaches delivery after passing anti-spoofing).
  */
-export async function prepareOutsideBanner(trx: Kysely<DB>, localDomains: string[]): Promise<(raw: Buffer, origin: string) => Buffer> {
+export async function prepareOutsideBanner(trx: Kysely<DB>, localDomains: string[]): Promise<(raw: Buffer, origin: string, parsed?: MimePart) => Buffer> {
   const ctx = await loadClassifyContext(trx, localDomains);
   const position = (await getAlertLevel(trx)) === 'high' ? 'top' : 'bottom';
-  return (raw, origin) => {
+  return (raw, origin, parsed) => {
     if (origin !== 'mx') return raw;
     // No "already has a banner" shortcut: a sender could add the marker header to skip it.
     const from = fromDomainOf(raw);
     if (from && classifyRecipient(from, ctx) !== 'non-secure') return raw;
-    return addBanner(raw, position);
+    return addBanner(raw, position, parsed);
   };
 }
 

@@ -8,6 +8,7 @@ import { plausibleAddress } from '../delivery/recipients.ts';
 import { checkCanSend, checkSender, submitMessage, SubmissionRefused } from '../delivery/submit.ts';
 import { MAX_MESSAGE_BYTES, MAX_RECIPIENTS, readMessage, receivedHeader, reply, sizeText } from './common.ts';
 import type { TlsCredentials } from './tls.ts';
+import { AuthAfterTlsServer } from './auth-after-tls.ts';
 import { OutboundPolicyRefused } from '../secure/outbound-policy.ts';
 import type { SecureMailOptions } from '../secure/options.ts';
 
@@ -108,7 +109,8 @@ export function submissionServerOptions(o: SubmissionOptions): SMTPServerOptions
 }
 
 export function createSubmissionServer(o: SubmissionOptions): SMTPServer {
-  const server = new SMTPServer(submissionServerOptions(o));
+  // On 465 the connection is encrypted from the first byte, so AUTH is listed at once either way.
+  const server = new AuthAfterTlsServer(submissionServerOptions(o));
   server.on('error', (err) => o.log?.warn({ err }, 'SMTP submission connection error'));
   return server;
 }

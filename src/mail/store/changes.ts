@@ -47,7 +47,7 @@ export type ChangesSince = {
 export async function changesSince(db: Kysely<DB>, folderId: string, modseq: number): Promise<ChangesSince> {
   const folder = await db.selectFrom('mail_folders').select(['highest_modseq', 'uid_next']).where('id', '=', folderId).executeTakeFirstOrThrow();
   const changed = await db
-    .selectFrom('mail_messages')
+    .selectFrom('mail_flags')
     .select(['uid', 'modseq', 'flags'])
     .where('folder_id', '=', folderId)
     .where('modseq', '>', String(modseq))

@@ -35,26 +35,34 @@ export async function findMessages(
   c: FindCriteria,
   opts: { limit?: number; offset?: number } = {},
 ): Promise<{ total: number; totalIsAtLeast: boolean; items: MessageListItem[] }> {
-  let q = db.selectFrom('mail_messages').where('account_id', '=', accountId);
-  if (c.folderId) q = q.where('folder_id', '=', c.folderId);
-  if (c.text?.trim()) q = q.where(sql<boolean>`search @@ websearch_to_tsquery(${sql.lit(SEARCH_CONFIG)}::regconfig, ${c.text.trim()})`);
-  if (c.from?.trim()) q = q.where(sql<boolean>`from_text ilike ${like(c.from.trim())}`);
-  if (c.to?.trim()) q = q.where(sql<boolean>`to_text ilike ${like(c.to.trim())}`);
-  if (c.subject?.trim()) q = q.where(sql<boolean>`subject ilike ${like(c.subject.trim())}`);
-  if (c.since) q = q.where('internal_date', '>=', c.since);
-  if (c.before) q = q.where('internal_date', '<', c.before);
+  let q = db.selectFrom('mail_messages as m').where('m.account_id', '=', accountId);
+  if (c.folderId) q = q.where('m.folder_id', '=', c.folderId);
+  if (c.text?.trim()) q = q.where(sql<boolean>`m.search @@ websearch_to_tsquery(${sql.lit(SEARCH_CONFIG)}::regconfig, ${c.text.trim()})`);
+  if (c.from?.trim()) q = q.where(sql<boolean>`m.from_text ilike ${like(c.from.trim())}`);
+  if (c.to?.trim()) q = q.where(sql<boolean>`m.to_text ilike ${like(c.to.trim())}`);
+  if (c.subject?.trim()) q = q.where(sql<boolean>`m.subject ilike ${like(c.subject.trim())}`);
+  if (c.since) q = q.where('m.internal_date', '>=', c.since);
+  if (c.before) q = q.where('m.internal_date', '<', c.before);
   // Counting stops at COUNT_CAP: "more than 1,000 messages" is as useful as the exact figure, and far cheaper.
   const counted = await db
     .selectFrom(q.select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1).as('m'))
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   const n = Number(counted.n);
-  const rows = await q
-    .select(['folder_id', 'uid', 'internal_date', 'sent_date', 'size', 'flags', 'seen', 'subject', 'from_text', 'to_text', 'preview', 'has_attachments'])
-    .orderBy('internal_date', 'desc')
-    .orderBy('id', 'desc')
+  // The page is chosen first, so only its flag rows (mail_flags) are read, however many messages match.
+  const page = q
+    .select(['m.id', 'm.folder_id', 'm.uid', 'm.internal_date', 'm.sent_date', 'm.size', 'm.subject', 'm.from_text', 'm.to_text', 'm.preview', 'm.has_attachments'])
+    .orderBy('m.internal_date', 'desc')
+    .orderBy('m.id', 'desc')
     .limit(Math.min(opts.limit ?? 50, 500))
-    .offset(opts.offset ?? 0)
+    .offset(opts.offset ?? 0);
+  const rows = await db
+    .selectFrom(page.as('p'))
+    .innerJoin('mail_flags as f', (j) => j.onRef('f.folder_id', '=', 'p.folder_id').onRef('f.uid', '=', 'p.uid'))
+    .selectAll('p')
+    .select(['f.flags', 'f.seen'])
+    .orderBy('p.internal_date', 'desc')
+    .orderBy('p.id', 'desc')
     .execute();
   return {
     total: Math.min(n, COUNT_CAP),

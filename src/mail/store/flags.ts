@@ -1,21 +1,55 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { nextModseq, notifyFolders } from './changes.ts';
+import { FOLDER_CHANNEL } from './changes.ts';
 import { normaliseFlags } from './write.ts';
 import './tables.ts';
 
 export type FlagMode = 'add' | 'remove' | 'replace';
 
 export type FlagResult = {
-  /** Messages whose flags changed, with their new MODSEQ. */
+  /** Messages whose flags changed, with their new MODSEQ, ascending by UID. */
   updated: Array<{ uid: number; modseq: number; flags: string[] }>;
   /** UIDs not changed because they were modified after `unchangedSince` (CONDSTORE's MODIFIED). */
   modified: number[];
 };
 
 /**
- * STORE: changes flags on the given UIDs of one folder. Every message actually
- * changed gets the folder's next MODSEQ (one per call, as RFC 7162 allows).
+ * The flags after the change, computed by the database from the row's current
+ * flags so that a row changed by a concurrent transaction is recomputed from
+ * its newest version. Keywords compare without regard to case, as in
+ * `applyFlags`; the current order is kept and new flags follow.
+ */
+function newFlags(mode: FlagMode, wanted: string[]): RawBuilder<string[]> {
+  const lower = wanted.map((f) => f.toLowerCase());
+  if (mode === 'replace') return sql<string[]>`${wanted}::text[]`;
+  if (mode === 'remove') {
+    return sql<string[]>`array(select x from unnest(m.flags) with ordinality as u(x, i) where lower(x) <> all(${lower}::text[]) order by i)`;
+  }
+  return sql<string[]>`m.flags || array(select w from unnest(${wanted}::text[]) with ordinality as u(w, i)
+    where lower(w) <> all(array(select lower(x) from unnest(m.flags) as o(x))) order by i)`;
+}
+
+/** True when the change alters the row's flags (as sets, without regard to case). */
+function changes(mode: FlagMode, wanted: string[]): RawBuilder<boolean> {
+  if (mode !== 'replace') return sql<boolean>`cardinality(${newFlags(mode, wanted)}) <> cardinality(m.flags)`;
+  const lower = wanted.map((f) => f.toLowerCase());
+  return sql<boolean>`not (array(select lower(x) from unnest(m.flags) as o(x)) @> ${lower}::text[]
+    and ${lower}::text[] @> array(select lower(x) from unnest(m.flags) as o(x)))`;
+}
+
+/**
+ * STORE: changes flags on the given UIDs of one folder, in one statement
+ * whatever their number, on the narrow mail_flags rows (migration
+ * 0510_mail_flags) rather than the heavily indexed message rows. The messages
+ * actually changed get the folder's next MODSEQ (one per call, as RFC 7162
+ * allows); the folder's MODSEQ is raised and
+ * a notification sent only when something changed. The folder row is locked
+ * first, as every other writer does, so concurrent writers cannot deadlock.
+ *
+ * Outside a caller's transaction the commit does not wait for the disk: a
+ * crash can lose the last fraction of a second of flag changes (never a
+ * message), which is what mail servers commonly accept for flags and what
+ * makes STORE and FETCH BODY[] fast.
  */
 export async function setFlags(
   db: Kysely<DB>,
@@ -27,41 +61,49 @@ export async function setFlags(
 ): Promise<FlagResult> {
   if (!uids.length) return { updated: [], modified: [] };
   const wanted = normaliseFlags(flags);
-  return db.transaction().execute(async (trx) => {
-    const { modseq, accountId } = await nextModseq(trx, folderId);
-    const rows = await trx
-      .selectFrom('mail_messages')
-      .select(['id', 'uid', 'modseq', 'flags'])
-      .where('folder_id', '=', folderId)
-      .where('uid', 'in', uids.map(String))
-      .orderBy('uid')
-      .forUpdate()
-      .execute();
-    const updated: FlagResult['updated'] = [];
-    const modified: number[] = [];
-    const ids: string[] = [];
-    const newFlags: string[] = [];
-    for (const r of rows) {
-      if (opts.unchangedSince !== undefined && Number(r.modseq) > opts.unchangedSince) {
-        modified.push(Number(r.uid));
-        continue;
-      }
-      const next = applyFlags(r.flags, mode, wanted);
-      if (sameFlags(next, r.flags)) continue;
-      ids.push(r.id);
-      newFlags.push(JSON.stringify(next));
-      updated.push({ uid: Number(r.uid), modseq, flags: next });
-    }
-    if (ids.length) {
-      await sql`
-        update mail_messages m
-        set flags = array(select jsonb_array_elements_text(u.f::jsonb)), seen = (u.f::jsonb ? '\\Seen'), modseq = ${modseq}
-        from unnest(${ids}::bigint[], ${newFlags}::text[]) as u(id, f)
-        where m.id = u.id`.execute(trx);
-      await notifyFolders(trx, [{ folderId, accountId, modseq }]);
-    }
-    return { updated, modified };
-  });
+  const since = opts.unchangedSince === undefined ? null : String(opts.unchangedSince);
+  const lazyCommit = db.isTransaction ? sql`` : sql`, set_config('synchronous_commit', 'off', true)`;
+  const next = newFlags(mode, wanted);
+  // \Seen is kept apart as a column (unread counts, the unread index); leave it alone when the change cannot alter it.
+  const touchesSeen = mode === 'replace' || wanted.includes('\\Seen');
+  const rows = await sql<{ uid: string; modseq: string | null; flags: string[] | null; modified: boolean | null }>`
+    with lock as (
+      select highest_modseq + 1 as modseq ${lazyCommit} from mail_folders where id = ${folderId} for update
+    ),
+    upd as (
+      update mail_flags m
+      set flags = ${next}, ${touchesSeen ? sql`seen = '\\Seen' = any(${next}),` : sql``} modseq = (select modseq from lock)
+      where m.folder_id = ${folderId} and m.uid = any(${uids}::bigint[])
+        and (select modseq from lock) is not null
+        and (${since}::bigint is null or m.modseq <= ${since}::bigint)
+        and ${changes(mode, wanted)}
+      returning m.uid, m.modseq, m.flags
+    ),
+    f as (
+      update mail_folders set highest_modseq = highest_modseq + 1
+      where id = ${folderId} and exists (select 1 from upd)
+      returning id, account_id, highest_modseq
+    ),
+    n as (
+      select pg_notify(${FOLDER_CHANNEL}, json_build_object('folderId', id, 'accountId', account_id, 'modseq', highest_modseq)::text) from f
+    ),
+    stale as (
+      select uid from mail_flags
+      where ${since}::bigint is not null and folder_id = ${folderId} and uid = any(${uids}::bigint[]) and modseq > ${since}::bigint
+    )
+    select uid, modseq, flags, false as modified from upd
+    union all select uid, null, null, true from stale
+    union all select null, null, null, null from n`.execute(db);
+  const updated: FlagResult['updated'] = [];
+  const modified: number[] = [];
+  for (const r of rows.rows) {
+    if (r.uid === null) continue;
+    if (r.modified) modified.push(Number(r.uid));
+    else updated.push({ uid: Number(r.uid), modseq: Number(r.modseq), flags: r.flags! });
+  }
+  updated.sort((a, b) => a.uid - b.uid);
+  modified.sort((a, b) => a - b);
+  return { updated, modified };
 }
 
 export function applyFlags(current: string[], mode: FlagMode, flags: string[]): string[] {
@@ -69,10 +111,4 @@ export function applyFlags(current: string[], mode: FlagMode, flags: string[]): 
   const lower = new Set(flags.map((f) => f.toLowerCase()));
   if (mode === 'remove') return current.filter((f) => !lower.has(f.toLowerCase()));
   return normaliseFlags([...current, ...flags]);
-}
-
-function sameFlags(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  const s = new Set(a.map((x) => x.toLowerCase()));
-  return b.every((x) => s.has(x.toLowerCase()));
 }

@@ -87,16 +87,19 @@ function sortFolders(list: Folder[]): Folder[] {
 /** Folders with message, unread and byte counts (webmail's folder list, IMAP STATUS). */
 export async function listFoldersWithCounts(db: Kysely<DB>, accountId: string): Promise<FolderWithCounts[]> {
   const folders = await listFolders(db, accountId);
+  const ids = folders.map((f) => f.id);
   const counts = await db
-    .selectFrom('mail_messages')
-    .select(['folder_id'])
+    .selectFrom('mail_messages as m')
+    .innerJoin('mail_flags as f', (j) => j.onRef('f.folder_id', '=', 'm.folder_id').onRef('f.uid', '=', 'm.uid'))
+    .select(['m.folder_id'])
     .select((eb) => [
       eb.fn.countAll<string>().as('messages'),
-      sql<string>`count(*) filter (where not seen)`.as('unseen'),
-      sql<string>`coalesce(sum(size), 0)`.as('bytes'),
+      sql<string>`count(*) filter (where not f.seen)`.as('unseen'),
+      sql<string>`coalesce(sum(m.size), 0)`.as('bytes'),
     ])
-    .where('account_id', '=', accountId)
-    .groupBy('folder_id')
+    // By folder rather than account: mail_flags has no account column, and (folder, UID) is both tables' key.
+    .where('m.folder_id', 'in', ids)
+    .groupBy('m.folder_id')
     .execute();
   const byId = new Map(counts.map((c) => [c.folder_id, c]));
   return folders.map((f) => {

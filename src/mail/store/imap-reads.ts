@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Envelope } from '../imap/protocol/envelope.ts';
-import { readRaw } from './read.ts';
+import { messagesWithFlags, readRaw } from './read.ts';
 import './tables.ts';
 
 /**
@@ -42,15 +42,14 @@ export type FolderCounts = { messages: number; unseen: number; deleted: number; 
 
 /** STATUS for one folder: message, unread and \Deleted counts and bytes. */
 export async function folderCounts(db: Kysely<DB>, folderId: string): Promise<FolderCounts> {
-  const r = await db
-    .selectFrom('mail_messages')
+  const r = await messagesWithFlags(db)
     .select((eb) => [
       eb.fn.countAll<string>().as('messages'),
-      sql<string>`count(*) filter (where not seen)`.as('unseen'),
-      sql<string>`count(*) filter (where '\\Deleted' = any(flags))`.as('deleted'),
-      sql<string>`coalesce(sum(size), 0)`.as('bytes'),
+      sql<string>`count(*) filter (where not f.seen)`.as('unseen'),
+      sql<string>`count(*) filter (where '\\Deleted' = any(f.flags))`.as('deleted'),
+      sql<string>`coalesce(sum(m.size), 0)`.as('bytes'),
     ])
-    .where('folder_id', '=', folderId)
+    .where('m.folder_id', '=', folderId)
     .executeTakeFirstOrThrow();
   return { messages: Number(r.messages), unseen: Number(r.unseen), deleted: Number(r.deleted), bytes: Number(r.bytes) };
 }
@@ -69,12 +68,11 @@ export type MessageFacts = {
 
 /** The facts of every message in a folder (or of the given UIDs), ascending by UID. */
 export async function messageFacts(db: Kysely<DB>, folderId: string, uids?: number[]): Promise<MessageFacts[]> {
-  let q = db
-    .selectFrom('mail_messages')
-    .select(['uid', 'modseq', 'size', 'internal_date', 'sent_date', 'flags', 'envelope', 'blob_sha256'])
-    .where('folder_id', '=', folderId);
-  if (uids) q = q.where('uid', 'in', uids.length ? uids.map(String) : ['-1']);
-  const rows = await q.orderBy('uid').execute();
+  let q = messagesWithFlags(db)
+    .select(['m.uid', 'f.modseq', 'm.size', 'm.internal_date', 'm.sent_date', 'f.flags', 'm.envelope', 'm.blob_sha256'])
+    .where('m.folder_id', '=', folderId);
+  if (uids) q = q.where('m.uid', 'in', uids.length ? uids.map(String) : ['-1']);
+  const rows = await q.orderBy('m.uid').execute();
   return rows.map((r) => ({
     uid: Number(r.uid), modseq: Number(r.modseq), size: r.size, internalDate: r.internal_date, sentDate: r.sent_date,
     flags: r.flags, envelope: r.envelope, blobSha256: r.blob_sha256,
@@ -85,7 +83,7 @@ export async function messageFacts(db: Kysely<DB>, folderId: string, uids?: numb
 export async function uidsWithFlag(db: Kysely<DB>, folderId: string, uids: number[], flag: string): Promise<number[]> {
   if (!uids.length) return [];
   const rows = await db
-    .selectFrom('mail_messages')
+    .selectFrom('mail_flags')
     .select('uid')
     .where('folder_id', '=', folderId)
     .where('uid', 'in', uids.map(String))
@@ -93,6 +91,19 @@ export async function uidsWithFlag(db: Kysely<DB>, folderId: string, uids: numbe
     .orderBy('uid')
     .execute();
   return rows.map((r) => Number(r.uid));
+}
+
+/**
+ * UIDs whose decoded subject contains `needle` (ASCII, any case): HEADER
+ * Subject and SUBJECT searches answered from the stored subject and its
+ * trigram index, without reading any message. Null when the needle is not
+ * plain ASCII (case folding then differs between the database and IMAP).
+ */
+export async function uidsWithSubjectText(db: Kysely<DB>, folderId: string, needle: string): Promise<Set<number> | null> {
+  if (!/^[\x20-\x7e]*$/.test(needle)) return null;
+  const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await sql<{ uid: string }>`select uid from mail_messages where folder_id = ${folderId} and subject ilike ${like}`.execute(db);
+  return new Set(rows.rows.map((r) => Number(r.uid)));
 }
 
 /**

@@ -25,7 +25,7 @@ export async function copyMessages(
 async function copyInside(trx: Kysely<DB>, fromFolderId: string, uids: number[], toFolderId: string, enforceQuota: boolean): Promise<UidMap> {
   const source = await trx
     .selectFrom('mail_messages')
-    .select(['id', 'uid', 'size'])
+    .select(['uid', 'size'])
     .where('folder_id', '=', fromFolderId)
     .where('uid', 'in', uids.map(String))
     .orderBy('uid')
@@ -45,12 +45,19 @@ async function copyInside(trx: Kysely<DB>, fromFolderId: string, uids: number[],
   }
   const map: UidMap = source.map((r, i) => ({ from: Number(r.uid), to: firstUid + i }));
   await sql`
-    insert into mail_messages (folder_id, account_id, uid, modseq, blob_sha256, size, internal_date, flags, seen,
-      envelope, body_structure, sent_date, subject, from_text, to_text, preview, has_attachments, search)
-    select ${toFolderId}::uuid, ${accountId}::uuid, n.new_uid, ${modseq}, m.blob_sha256, m.size, m.internal_date, m.flags, m.seen,
-      m.envelope, m.body_structure, m.sent_date, m.subject, m.from_text, m.to_text, m.preview, m.has_attachments, m.search
-    from mail_messages m join unnest(${source.map((r) => r.id)}::bigint[], ${map.map((x) => String(x.to))}::bigint[]) as n(id, new_uid)
-      on m.id = n.id`.execute(trx);
+    with n as (
+      select * from unnest(${source.map((r) => r.uid)}::bigint[], ${map.map((x) => String(x.to))}::bigint[]) as n(uid, new_uid)
+    ),
+    messages as (
+      insert into mail_messages (folder_id, account_id, uid, blob_sha256, size, internal_date,
+        envelope, body_structure, sent_date, subject, from_text, to_text, preview, has_attachments, search)
+      select ${toFolderId}::uuid, ${accountId}::uuid, n.new_uid, m.blob_sha256, m.size, m.internal_date,
+        m.envelope, m.body_structure, m.sent_date, m.subject, m.from_text, m.to_text, m.preview, m.has_attachments, m.search
+      from mail_messages m join n on m.folder_id = ${fromFolderId} and m.uid = n.uid
+    )
+    insert into mail_flags (folder_id, uid, modseq, flags, seen, internal_date)
+    select ${toFolderId}::uuid, n.new_uid, ${modseq}, f.flags, f.seen, f.internal_date
+    from mail_flags f join n on f.folder_id = ${fromFolderId} and f.uid = n.uid`.execute(trx);
   await notifyFolders(trx, [{ folderId: toFolderId, accountId, modseq }]);
   return map;
 }
@@ -61,12 +68,14 @@ export async function expungeMessages(db: Kysely<DB>, folderId: string, uids?: n
 }
 
 async function expungeInside(trx: Kysely<DB>, folderId: string, uids?: number[]): Promise<number[]> {
-  let q = trx.selectFrom('mail_messages').select('uid').where('folder_id', '=', folderId);
+  // mail_flags has a row for every message, so it answers both forms.
+  let q = trx.selectFrom('mail_flags').select('uid').where('folder_id', '=', folderId);
   q = uids ? q.where('uid', 'in', uids.length ? uids.map(String) : ['-1']) : q.where(sql<boolean>`'\\Deleted' = any(flags)`);
   const found = await q.execute();
   if (!found.length) return [];
   const { modseq, accountId } = await nextModseq(trx, folderId);
   const gone = found.map((r) => r.uid);
+  // The flag rows go with them (trigger mail_messages_flags_removed, migration 0510).
   await trx.deleteFrom('mail_messages').where('folder_id', '=', folderId).where('uid', 'in', gone).execute();
   await trx
     .insertInto('mail_expunged')

@@ -133,8 +133,8 @@ function parseDate(v: string | null): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-export function summarise(raw: Buffer): MessageSummary {
-  const root = parseMime(raw);
+export function summarise(raw: Buffer, parsed?: MimePart): MessageSummary {
+  const root = parsed ?? parseMime(raw);
   const envelope = envelopeOf(root.headers);
   const parts = leaves(root);
   const texts: string[] = [];

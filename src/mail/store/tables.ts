@@ -4,7 +4,7 @@ import type { Envelope } from '../imap/protocol/envelope.ts';
 import type { BodyStructure } from '../imap/protocol/body-structure.ts';
 
 /**
- * The store's tables (migration 0300_mail_store). Only src/mail/store reads
+ * The store's tables (migration 0300_mail_store, and those named below). Only src/mail/store reads
  * or writes them; everyone else goes through its functions.
  */
 export type MailBlobTable = {
@@ -32,12 +32,9 @@ export type MailMessageTable = {
   folder_id: string;
   account_id: string;
   uid: ColumnType<string, string | number | bigint, never>;
-  modseq: ColumnType<string, string | number | bigint, string | number | bigint>;
   blob_sha256: string;
   size: number;
   internal_date: ColumnType<Date, Date | string, Date | string>;
-  flags: ColumnType<string[], string[] | undefined, string[]>;
-  seen: ColumnType<boolean, boolean | undefined, boolean>;
   envelope: JSONColumnType<Envelope>;
   body_structure: JSONColumnType<BodyStructure>;
   sent_date: Date | null;
@@ -49,7 +46,24 @@ export type MailMessageTable = {
   search: ColumnType<string, unknown, unknown>;
 };
 
+/**
+ * Migration 0510_mail_flags: what changes about a message (flags, \Seen,
+ * MODSEQ), one row per message of mail_messages with the same (folder_id, uid),
+ * kept apart so that a flag change does not touch the message row's indexes.
+ */
+export type MailFlagsTable = {
+  folder_id: string;
+  uid: ColumnType<string, string | number | bigint, never>;
+  modseq: ColumnType<string, string | number | bigint, string | number | bigint>;
+  flags: ColumnType<string[], string[] | undefined, string[]>;
+  seen: ColumnType<boolean, boolean | undefined, boolean>;
+  internal_date: ColumnType<Date, Date | string, never>;
+};
+
 export type MailExpungedTable = { folder_id: string; uid: string; modseq: string };
+
+/** Migration 0400_imap_recent: the highest UID already announced as \Recent, per folder. */
+export type MailRecentTable = { folder_id: string; announced_uid: string };
 
 export type MailUsageTable = {
   account_id: string;
@@ -63,7 +77,9 @@ declare module '../../db/schema.ts' {
     mail_blobs: MailBlobTable;
     mail_folders: MailFolderTable;
     mail_messages: MailMessageTable;
+    mail_flags: MailFlagsTable;
     mail_expunged: MailExpungedTable;
     mail_usage: MailUsageTable;
+    mail_recent: MailRecentTable;
   }
 }

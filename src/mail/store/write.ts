@@ -87,22 +87,30 @@ export async function insertMessages(trx: Kysely<DB>, rows: NewMessageRow[]): Pr
   const col = <T>(f: (r: NewMessageRow, i: number) => T) => rows.map(f);
   const flags = col((r) => normaliseFlags(r.flags ?? []));
   const now = new Date();
+  // One statement: the message rows and their flag rows (mail_flags) from the same unnest.
   await sql`
-    insert into mail_messages (folder_id, account_id, uid, modseq, blob_sha256, size, internal_date, flags, seen,
-      envelope, body_structure, sent_date, subject, from_text, to_text, preview, has_attachments, search)
-    select folder_id, account_id, uid, modseq, sha, size, internal_date, array(select jsonb_array_elements_text(flags)), seen,
-      envelope, body_structure, sent_date, subject, from_text, to_text, preview, has_attachments,
-      to_tsvector(${sql.lit(SEARCH_CONFIG)}::regconfig, search_text)
-    from unnest(
-      ${col((_r, i) => copies[i].folderId)}::uuid[], ${col((r) => r.accountId)}::uuid[], ${col((_r, i) => String(copies[i].uid))}::bigint[],
-      ${col((_r, i) => String(copies[i].modseq))}::bigint[], ${col((r) => r.sha)}::text[], ${col((r) => r.size)}::int[],
-      ${col((r) => r.internalDate ?? now)}::timestamptz[], ${flags.map((f) => JSON.stringify(f))}::jsonb[], ${flags.map((f) => f.includes('\\Seen'))}::boolean[],
-      ${col((r) => JSON.stringify(r.summary.envelope))}::jsonb[], ${col((r) => JSON.stringify(r.summary.bodyStructure))}::jsonb[],
-      ${col((r) => r.summary.sentDate)}::timestamptz[], ${col((r) => r.summary.subject)}::text[], ${col((r) => r.summary.fromText)}::text[],
-      ${col((r) => r.summary.toText)}::text[], ${col((r) => r.summary.preview)}::text[], ${col((r) => r.summary.hasAttachments)}::boolean[],
-      ${col((r) => r.summary.searchText)}::text[]
-    ) as m(folder_id, account_id, uid, modseq, sha, size, internal_date, flags, seen, envelope, body_structure, sent_date,
-      subject, from_text, to_text, preview, has_attachments, search_text)`.execute(trx);
+    with m as (
+      select * from unnest(
+        ${col((_r, i) => copies[i].folderId)}::uuid[], ${col((r) => r.accountId)}::uuid[], ${col((_r, i) => String(copies[i].uid))}::bigint[],
+        ${col((_r, i) => String(copies[i].modseq))}::bigint[], ${col((r) => r.sha)}::text[], ${col((r) => r.size)}::int[],
+        ${col((r) => r.internalDate ?? now)}::timestamptz[], ${flags.map((f) => JSON.stringify(f))}::jsonb[], ${flags.map((f) => f.includes('\\Seen'))}::boolean[],
+        ${col((r) => JSON.stringify(r.summary.envelope))}::jsonb[], ${col((r) => JSON.stringify(r.summary.bodyStructure))}::jsonb[],
+        ${col((r) => r.summary.sentDate)}::timestamptz[], ${col((r) => r.summary.subject)}::text[], ${col((r) => r.summary.fromText)}::text[],
+        ${col((r) => r.summary.toText)}::text[], ${col((r) => r.summary.preview)}::text[], ${col((r) => r.summary.hasAttachments)}::boolean[],
+        ${col((r) => r.summary.searchText)}::text[]
+      ) as m(folder_id, account_id, uid, modseq, sha, size, internal_date, flags, seen, envelope, body_structure, sent_date,
+        subject, from_text, to_text, preview, has_attachments, search_text)
+    ),
+    messages as (
+      insert into mail_messages (folder_id, account_id, uid, blob_sha256, size, internal_date,
+        envelope, body_structure, sent_date, subject, from_text, to_text, preview, has_attachments, search)
+      select folder_id, account_id, uid, sha, size, internal_date,
+        envelope, body_structure, sent_date, subject, from_text, to_text, preview, has_attachments,
+        to_tsvector(${sql.lit(SEARCH_CONFIG)}::regconfig, search_text)
+      from m
+    )
+    insert into mail_flags (folder_id, uid, modseq, flags, seen, internal_date)
+    select folder_id, uid, modseq, array(select jsonb_array_elements_text(flags)), seen, internal_date from m`.execute(trx);
   const changes = new Map<string, { folderId: string; accountId: string; modseq: number }>();
   for (const c of copies) changes.set(c.folderId, { folderId: c.folderId, accountId: c.accountId, modseq: c.modseq });
   await notifyFolders(trx, [...changes.values()]);

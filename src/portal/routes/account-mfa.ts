@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
-import { onboardingComplete, pendingSteps } from '../../identity/first-sign-in.ts';
+import { mustRegisterMfaAgain, onboardingComplete, pendingSteps } from '../../identity/first-sign-in.ts';
 import { addPasskey, confirmTotpEnrolment, removePasskey, removeTotp, setSmsMfa } from '../../identity/mfa/factors.ts';
 import { listPasskeys, PasskeyError, passkeyRegistrationOptions, relyingPartyFor } from '../../identity/mfa/passkeys.ts';
 import { mfaMethods, mfaRequirement } from '../../identity/mfa/status.ts';
@@ -28,11 +28,13 @@ export function registerAccountMfa(app: FastifyInstance, ctx: PortalContext, ren
     const accountId = request.me!.accountId;
     const acc = await withMfaColumns(ctx.db).selectFrom('accounts').select(['mobile', 'mobile_verified']).where('id', '=', accountId).executeTakeFirstOrThrow();
     const done = (request.query as { done?: string }).done;
+    const methods = await mfaMethods(ctx.db, accountId);
     return {
       title: 'Sign-in security',
       nav: 'account',
-      methods: await mfaMethods(ctx.db, accountId),
+      methods,
       requirement: await mfaRequirement(ctx.db, accountId),
+      registerAgain: await mustRegisterMfaAgain(ctx.db, accountId, methods),
       passkeys: await listPasskeys(ctx.db, accountId),
       mobile: acc.mobile,
       mobileVerified: Boolean(acc.mobile && acc.mobile === acc.mobile_verified),

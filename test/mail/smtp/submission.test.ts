@@ -39,13 +39,48 @@ after(async () => {
   await database?.close();
 });
 
-test('AUTH is not accepted before TLS; MAIL without AUTH is refused', async () => {
+test('AUTH is not offered or accepted before TLS; MAIL without AUTH is refused', async () => {
   const c = await RawSmtp.open(port);
-  // smtp-server lists AUTH before TLS too, but refuses it until STARTTLS.
-  assert.match(await c.send('EHLO laptop'), /STARTTLS/);
+  const ehlo = await c.send('EHLO laptop');
+  assert.match(ehlo, /STARTTLS/);
+  assert.doesNotMatch(ehlo, /AUTH/);
   assert.match(await c.send(`AUTH PLAIN ${Buffer.from(`\0jane.smith@care.example\0${DEMO_PASSWORD}`).toString('base64')}`), /^538/);
   assert.match(await c.send('MAIL FROM:<jane.smith@care.example>'), /^530 Sign in first/);
   c.close();
+});
+
+test("python's smtplib sees STARTTLS but no AUTH before TLS, AUTH PLAIN LOGIN after it, and 538 to AUTH sent too early", async () => {
+  const script = `
+import smtplib, ssl, sys, base64
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+with smtplib.SMTP('127.0.0.1', int(sys.argv[1]), timeout=20) as s:
+    code, before = s.ehlo('laptop')
+    print('BEFORE', before.decode().replace('\\n', '|'))
+    code, text = s.docmd('AUTH', 'PLAIN ' + base64.b64encode(b'\\0jane.smith@care.example\\0x').decode())
+    print('EARLY', code)
+    s.starttls(context=ctx)
+    code, after = s.ehlo('laptop')
+    print('AFTER', after.decode().replace('\\n', '|'))
+`;
+  const { stdout } = await run('python3', ['-c', script, String(port)]);
+  const line = (tag: string) => stdout.split('\n').find((l) => l.startsWith(tag))!.split('|');
+  assert.ok(line('BEFORE').includes('STARTTLS'), stdout);
+  assert.ok(!line('BEFORE').some((l) => /^AUTH/.test(l)), stdout);
+  assert.match(stdout, /EARLY 538/);
+  assert.ok(line('AFTER').includes('AUTH PLAIN LOGIN'), stdout);
+  assert.ok(!line('AFTER').includes('STARTTLS'), stdout);
+});
+
+test('implicit TLS (465) lists AUTH in the first EHLO', async () => {
+  const script = `
+import smtplib, ssl, sys
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+with smtplib.SMTP_SSL('127.0.0.1', int(sys.argv[1]), timeout=20, context=ctx) as s:
+    code, text = s.ehlo('laptop')
+    print(text.decode().replace('\\n', '|'))
+`;
+  const { stdout } = await run('python3', ['-c', script, String(tlsPort)]);
+  assert.ok(stdout.trim().split('|').includes('AUTH PLAIN LOGIN'), stdout);
 });
 
 test("python's smtplib signs in after STARTTLS and sends inside and outside the service", async () => {

@@ -1,4 +1,4 @@
-import { fetchByUids, fetchMessages, readRawMany, setFlags, type StoredMessage } from '../../store/index.ts';
+import { fetchByUids, fetchMessages, setFlags, type FetchColumns, type StoredMessage } from '../../store/index.ts';
 import { withEnvelopeDefaults } from '../protocol/envelope.ts';
 import { fetchResponse, type FetchAttribute, type FetchCommand, type FetchItem } from '../protocol/index.ts';
 import { MessageParts, partial } from '../server/body-sections.ts';
@@ -13,10 +13,10 @@ function setsSeen(a: FetchAttribute): boolean {
   return ((a.name === 'BODY[]' || a.name === 'BINARY[]') && !a.peek) || a.name === 'RFC822' || a.name === 'RFC822.TEXT';
 }
 
-function item(a: FetchAttribute, m: StoredMessage, parts: MessageParts | null): FetchItem {
+function item(a: FetchAttribute, m: StoredMessage, parts: MessageParts | null, flags: string[]): FetchItem {
   switch (a.name) {
     case 'UID': return { name: 'UID', value: m.uid };
-    case 'FLAGS': return { name: 'FLAGS', flags: m.flags };
+    case 'FLAGS': return { name: 'FLAGS', flags };
     case 'INTERNALDATE': return { name: 'INTERNALDATE', value: m.internalDate };
     case 'RFC822.SIZE': return { name: 'RFC822.SIZE', value: m.size };
     case 'ENVELOPE': return { name: 'ENVELOPE', envelope: withEnvelopeDefaults(m.envelope) };
@@ -41,8 +41,9 @@ function item(a: FetchAttribute, m: StoredMessage, parts: MessageParts | null): 
 /**
  * FETCH and UID FETCH (RFC 3501 6.4.5, CONDSTORE CHANGEDSINCE, BINARY).
  * Envelope and body structure come parsed from the store; bytes are read only
- * when a section is asked for, a batch at a time. Reading a body without
- * .PEEK sets \Seen (not in a read-only mailbox) and reports the new flags.
+ * when a section is asked for, in the same query as the facts, a batch at a
+ * time; the body structure only when asked for. Reading a body without .PEEK
+ * sets \Seen (not in a read-only mailbox) and reports the new flags.
  */
 export const fetch: CommandSpec<FetchCommand> = {
   states: SELECTED,
@@ -57,13 +58,14 @@ export const fetch: CommandSpec<FetchCommand> = {
     const uids = sel.resolve(cmd.sequence, cmd.uid, session.savedUids);
     const batch = needsBytes ? BATCH_WITH_BYTES : BATCH;
     const changedSince = cmd.changedSince === undefined ? undefined : Number(cmd.changedSince);
+    const cols: FetchColumns = { raw: needsBytes, bodyStructure: attrs.some((a) => a.name === 'BODY' || a.name === 'BODYSTRUCTURE') };
     for (let i = 0; i < uids.length && !session.transport.closed; i += batch) {
       const slice = uids.slice(i, i + batch);
       // a run of consecutive messages (1:*, 500:999) is one range query rather than a list of UIDs
       const run = sel.seqOf(slice[slice.length - 1]) - sel.seqOf(slice[0]) + 1 === slice.length;
       let msgs = run
-        ? await fetchMessages(ctx.db, sel.folder.id, { from: slice[0], to: slice[slice.length - 1] })
-        : await fetchByUids(ctx.db, sel.folder.id, slice);
+        ? await fetchMessages(ctx.db, sel.folder.id, { from: slice[0], to: slice[slice.length - 1] }, cols)
+        : await fetchByUids(ctx.db, sel.folder.id, slice, cols);
       if (changedSince !== undefined) msgs = msgs.filter((m) => m.modseq > changedSince);
       const flagged = new Set<number>();
       if (markSeen) {
@@ -76,16 +78,16 @@ export const fetch: CommandSpec<FetchCommand> = {
           m.flags = u.flags;
           m.modseq = u.modseq;
           flagged.add(m.uid);
-          sel.noteReported(u.uid, u.modseq);
         }
+        if (r.updated.length) sel.noteOwnChange(r.updated.map((u) => u.uid), r.updated[0].modseq);
       }
-      const raws = needsBytes ? await readRawMany(ctx.db, msgs.map((m) => m.blobSha256)) : null;
       for (const m of msgs) {
         const seq = sel.seqOf(m.uid);
         if (!seq) continue;
-        const parts = raws ? new MessageParts(raws.get(m.blobSha256)!) : null;
-        const items = attrs.map((a) => item(a, m, parts));
-        if (flagged.has(m.uid) && !attrs.some((a) => a.name === 'FLAGS')) items.push({ name: 'FLAGS', flags: m.flags });
+        const parts = m.raw ? new MessageParts(m.raw) : null;
+        const flags = sel.flagsFor(m.uid, m.flags, session.rev2);
+        const items = attrs.map((a) => item(a, m, parts, flags));
+        if (flagged.has(m.uid) && !attrs.some((a) => a.name === 'FLAGS')) items.push({ name: 'FLAGS', flags });
         if (flagged.has(m.uid) && session.condstore && !attrs.some((a) => a.name === 'MODSEQ')) items.push({ name: 'MODSEQ', value: m.modseq });
         if (!session.send(fetchResponse(seq, items))) await session.transport.drained();
       }

@@ -25,7 +25,7 @@ export const list: CommandSpec<ListCommand> = {
   states: SIGNED_IN,
   async handler(cmd, session, ctx) {
     if (cmd.patterns.length === 1 && cmd.patterns[0] === '' && !cmd.extended) {
-      session.send(listLine({ attributes: ['\\Noselect'], delimiter: FOLDER_DELIMITER, mailbox: '' }));
+      session.send(listLine({ attributes: ['\\Noselect'], delimiter: FOLDER_DELIMITER, mailbox: '' }, session.names));
       return ok('LIST completed');
     }
     const folders = await listFolders(ctx.db, session.accountId!);
@@ -42,13 +42,14 @@ export const list: CommandSpec<ListCommand> = {
         else continue;
       }
       if (sel.has('SPECIAL-USE') && !node.folder?.specialUse) continue;
-      if (!node.folder) attributes.push(cmd.extended ? '\\NonExistent' : '\\Noselect');
+      // IMAP4rev2 folds LIST-EXTENDED in, so its sessions always get \NonExistent (which implies \Noselect)
+      if (!node.folder) attributes.push(cmd.extended || session.rev2 ? '\\NonExistent' : '\\Noselect');
       attributes.push(hasChildren(node.name) ? '\\HasChildren' : '\\HasNoChildren');
       if (node.subscribed && (ret.subscribed || sel.has('SUBSCRIBED'))) attributes.push('\\Subscribed');
       if (node.folder?.specialUse) attributes.push(node.folder.specialUse);
       const entry: ListEntry = { attributes, delimiter: FOLDER_DELIMITER, mailbox: node.name };
       if (childInfo.length) entry.childInfo = childInfo;
-      session.send(listLine(entry));
+      session.send(listLine(entry, session.names));
       if (ret.status && node.folder) await sendStatus(session, ctx, node.folder, ret.status);
     }
     return ok('LIST completed');
@@ -57,7 +58,7 @@ export const list: CommandSpec<ListCommand> = {
 
 async function sendStatus(session: Session, ctx: ImapContext, folder: Folder, items: NonNullable<ListCommand['returnOptions']['status']>): Promise<void> {
   if (items.includes('HIGHESTMODSEQ')) session.condstore = true;
-  session.send(mailboxStatus(folder.name, await statusValues(ctx.db, folder, items, ctx.options.maxMessageBytes)));
+  session.send(mailboxStatus(folder.name, await statusValues(ctx.db, folder, items, ctx.options.maxMessageBytes), session.names));
 }
 
 /** LSUB (RFC 3501 6.3.9): subscribed folders; a parent of a subscribed folder shows as \Noselect when % hides the child. */
@@ -70,7 +71,7 @@ export const lsub: CommandSpec<LsubCommand> = {
     const sent = new Set<string>();
     for (const name of subscribed) {
       if (match(name)) {
-        session.send(lsubLine({ attributes: [], delimiter: FOLDER_DELIMITER, mailbox: name }));
+        session.send(lsubLine({ attributes: [], delimiter: FOLDER_DELIMITER, mailbox: name }, session.names));
         sent.add(name);
       }
     }
@@ -78,7 +79,7 @@ export const lsub: CommandSpec<LsubCommand> = {
       for (const p of parentsOf(name)) {
         if (sent.has(p) || !match(p)) continue;
         sent.add(p);
-        session.send(lsubLine({ attributes: ['\\Noselect'], delimiter: FOLDER_DELIMITER, mailbox: p }));
+        session.send(lsubLine({ attributes: ['\\Noselect'], delimiter: FOLDER_DELIMITER, mailbox: p }, session.names));
       }
     }
     return ok('LSUB completed');

@@ -20,7 +20,8 @@ export const search: CommandSpec<SearchCommand> = {
     const saved = searchUsesSaved(cmd.criteria) ? session.savedUids : [];
     const { uids, highestModseq } = await searchMailbox(ctx.db, sel, cmd.criteria, saved);
     const numbers = cmd.uid ? uids : uids.map((u) => sel.seqOf(u));
-    const opts = cmd.returnOptions;
+    // IMAP4rev2 has no SEARCH response: a plain SEARCH is answered as RETURN (ALL) is (RFC 9051 6.4.4)
+    const opts = cmd.returnOptions ?? (session.rev2 ? [] : undefined);
     if (!opts) {
       session.send(searchLine(numbers, modseq ? highestModseq : undefined));
       return ok('SEARCH completed');

@@ -10,7 +10,7 @@ export const status: CommandSpec<StatusCommand> = {
     const folder = await getFolder(ctx.db, session.accountId!, cmd.mailbox);
     if (!folder) return no(`There is no mailbox called ${cmd.mailbox}`, { name: 'NONEXISTENT' });
     if (cmd.items.includes('HIGHESTMODSEQ')) session.condstore = true;
-    session.send(mailboxStatus(cmd.mailbox, await statusValues(ctx.db, folder, cmd.items, ctx.options.maxMessageBytes)));
+    session.send(mailboxStatus(cmd.mailbox, await statusValues(ctx.db, folder, cmd.items, ctx.options.maxMessageBytes), session.names));
     return ok('STATUS completed');
   },
 };

@@ -16,27 +16,39 @@ export interface WireOptions {
 }
 
 const DEFAULT_MAX_QUOTED = 1024;
-const CRLF = Buffer.from('\r\n');
 
-/** Accumulates one response or command; literals keep their bytes untouched. */
+/**
+ * Accumulates one response or command; literals keep their bytes untouched.
+ * Text is gathered as one string and encoded once, at a literal or at the
+ * end, rather than as a small Buffer per piece (an ENVELOPE has dozens).
+ */
 export class Wire {
   private readonly parts: Buffer[] = [];
+  private pending = '';
 
   constructor(readonly options: WireOptions = {}) {}
 
   text(s: string): this {
-    if (s.length) this.parts.push(Buffer.from(s, 'utf8'));
+    this.pending += s;
     return this;
   }
 
+  private cut(): void {
+    if (this.pending.length) this.parts.push(Buffer.from(this.pending, 'utf8'));
+    this.pending = '';
+  }
+
   raw(b: Buffer): this {
+    this.cut();
     this.parts.push(b);
     return this;
   }
 
   literal(data: Buffer, binary = false): this {
     const plus = this.options.nonSyncLiterals ? '+' : '';
-    this.parts.push(Buffer.from(`${binary ? '~' : ''}{${data.length}${plus}}\r\n`, 'latin1'), data);
+    this.pending += `${binary ? '~' : ''}{${data.length}${plus}}\r\n`;
+    this.cut();
+    this.parts.push(data);
     return this;
   }
 
@@ -64,12 +76,14 @@ export class Wire {
   }
 
   crlf(): this {
-    this.parts.push(CRLF);
+    this.pending += '\r\n';
     return this;
   }
 
   toBuffer(): Buffer {
-    return Buffer.concat(this.parts);
+    if (!this.parts.length) return Buffer.from(this.pending, 'utf8');
+    this.cut();
+    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
   }
 }
 

@@ -18,7 +18,7 @@ export function signInAllowed(session: Session, options: ImapOptions): boolean {
 }
 
 export function capabilities(session: Session, options: ImapOptions): string[] {
-  const caps = ['IMAP4rev1'];
+  const caps = ['IMAP4rev1', 'IMAP4rev2'];
   if (session.state === 'notAuthenticated') {
     caps.push('LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE');
     if (!session.transport.secure) caps.push('STARTTLS');

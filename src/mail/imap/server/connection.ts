@@ -124,6 +124,10 @@ export class Connection implements Transport {
     });
   }
 
+  setUtf8(on: boolean): void {
+    this.reader.setUtf8(on);
+  }
+
   /** Called straight after the tagged OK, in the same tick, so no client byte can slip in between. */
   async startTls(): Promise<void> {
     if (!this.tlsContext) throw new Error('TLS is not configured');

@@ -8,7 +8,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../../db/schema.ts';
 import { decodeWords, leaves, parseMime, partText } from '../../mime/parse.ts';
-import { messageFacts, readHeadersMany, readRawMany, uidsWithHeaderText, type MessageFacts } from '../../store/index.ts';
+import { messageFacts, readHeadersMany, readRawMany, uidsWithHeaderText, uidsWithSubjectText, type MessageFacts } from '../../store/index.ts';
 import { isGroup, type AddressEntry } from '../protocol/envelope.ts';
 import { sequenceSetHas, type SearchKey } from '../protocol/index.ts';
 import type { SelectedMailbox } from './selected-mailbox.ts';
@@ -23,13 +23,21 @@ const FLAG_KEYS: Record<string, [string, boolean]> = {
 
 function needsOf(keys: SearchKey[], n: Needs = { headers: false, body: false }): Needs {
   for (const k of keys) {
-    if (k.key === 'HEADER') n.headers = true;
+    if (k.key === 'HEADER' && !isSubjectHeader(k)) n.headers = true;
     else if (k.key === 'BODY' || k.key === 'TEXT') n.body = true;
     else if (k.key === 'NOT') needsOf([k.operand], n);
     else if (k.key === 'OR') needsOf([k.left, k.right], n);
     else if (k.key === 'AND') needsOf(k.operands, n);
   }
   return n;
+}
+
+/**
+ * HEADER Subject is answered from the stored envelope's subject (the first
+ * Subject header, which RFC 5322 allows only once), so no header block is read.
+ */
+function isSubjectHeader(k: SearchKey): boolean {
+  return k.key === 'HEADER' && k.field.toLowerCase() === 'subject';
 }
 
 function hasFlag(flags: string[], flag: string): boolean {
@@ -80,8 +88,10 @@ class Evaluator {
 
   matches(k: SearchKey, m: MessageFacts, l: Loaded): boolean {
     switch (k.key) {
-      case 'ALL': case 'OLD': return true;
-      case 'NEW': case 'RECENT': return false;
+      case 'ALL': return true;
+      case 'RECENT': return this.sel.isRecent(m.uid);
+      case 'OLD': return !this.sel.isRecent(m.uid);
+      case 'NEW': return this.sel.isRecent(m.uid) && !hasFlag(m.flags, '\\Seen');
       case 'KEYWORD': return hasFlag(m.flags, k.flag);
       case 'UNKEYWORD': return !hasFlag(m.flags, k.flag);
       case 'BEFORE': return dayOf(m.internalDate) < k.date;
@@ -96,6 +106,7 @@ class Evaluator {
       case 'CC': return contains(addressText(m.envelope.cc), k.value);
       case 'BCC': return contains(addressText(m.envelope.bcc), k.value);
       case 'HEADER': {
+        if (k.field.toLowerCase() === 'subject') return m.envelope.subject !== null && (k.value === '' || contains(decodeWords(m.envelope.subject.trim()), k.value));
         const values = headerValues(l.headers ?? Buffer.alloc(0), k.field);
         return values.length > 0 && (k.value === '' || values.some((v) => contains(v, k.value)));
       }
@@ -125,10 +136,11 @@ export type SearchOutcome = { uids: number[]; highestModseq: number };
 export async function searchMailbox(db: Kysely<DB>, sel: SelectedMailbox, keys: SearchKey[], savedUids: number[]): Promise<SearchOutcome> {
   const folderId = sel.folder.id;
   let candidates: Set<number> | null = null;
-  // a positive HEADER key at the top level lets the database drop most messages first
+  // a positive HEADER or SUBJECT key at the top level lets the database drop most messages first
   for (const k of keys) {
-    if (k.key !== 'HEADER' || k.value === '') continue;
-    const hit = await uidsWithHeaderText(db, folderId, k.value);
+    if ((k.key !== 'HEADER' && k.key !== 'SUBJECT') || k.value === '') continue;
+    const bySubject = k.key === 'SUBJECT' || isSubjectHeader(k);
+    const hit = bySubject ? await uidsWithSubjectText(db, folderId, k.value) : await uidsWithHeaderText(db, folderId, k.value);
     if (!hit) continue;
     const before: Set<number> | null = candidates;
     candidates = before ? new Set<number>([...before].filter((u: number) => hit.has(u))) : hit;

@@ -3,6 +3,7 @@
  * client enabled. The connection owns the socket; the session reaches it only
  * through `Transport`, so commands never touch a socket.
  */
+import type { WireOptions } from '../protocol/index.ts';
 import type { SelectedMailbox } from './selected-mailbox.ts';
 import type { SessionState } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface Transport {
   drained(): Promise<void>;
   /** The next raw line from the client (SASL response, IDLE's DONE); null when the connection closed. */
   readLine(): Promise<string | null>;
+  /** Mailbox names in later commands are UTF-8 rather than modified UTF-7 (IMAP4rev2). */
+  setUtf8(on: boolean): void;
   /** Wraps the socket in TLS (after STARTTLS's tagged OK was written). */
   startTls(): Promise<void>;
   close(): void;
@@ -22,6 +25,8 @@ export interface Transport {
   readonly closed: boolean;
 }
 
+const UTF8_NAMES: WireOptions = { utf8: true };
+
 export class Session {
   state: SessionState = 'notAuthenticated';
   accountId: string | null = null;
@@ -29,6 +34,8 @@ export class Session {
   selected: SelectedMailbox | null = null;
   /** CONDSTORE is on once the client used any of its features (RFC 7162 3.1). */
   condstore = false;
+  /** ENABLE IMAP4rev2 (RFC 9051): no \Recent, no RECENT responses, ESEARCH replies to SEARCH. */
+  rev2 = false;
   /** What ENABLE switched on. */
   readonly enabled = new Set<string>();
   /** The client's name and version from ID, for sign-in diagnostics. */
@@ -37,6 +44,11 @@ export class Session {
   savedUids: number[] = [];
 
   constructor(readonly transport: Transport) {}
+
+  /** How mailbox names are written to this client: UTF-8 once IMAP4rev2 is enabled, modified UTF-7 before. */
+  get names(): WireOptions {
+    return this.rev2 ? UTF8_NAMES : {};
+  }
 
   send(bytes: Buffer): boolean {
     return this.transport.send(bytes);

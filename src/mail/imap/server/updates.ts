@@ -11,7 +11,7 @@ export async function sendUpdates(session: Session, ctx: ImapContext, expungeAll
   const sel = session.selected;
   if (!sel || session.state !== 'selected') return;
   try {
-    for (const b of await sel.refresh(ctx.db, { expungeAllowed, condstore: session.condstore, force })) session.send(b);
+    for (const b of await sel.refresh(ctx.db, { expungeAllowed, condstore: session.condstore, force, rev2: session.rev2 })) session.send(b);
   } catch (err) {
     ctx.log.warn({ err }, 'could not read mailbox changes for an IMAP session');
   }

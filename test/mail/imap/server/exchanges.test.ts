@@ -35,16 +35,21 @@ const EXCHANGES: Array<[string, RegExp[]]> = [
   ['CREATE Shared/Team', [/NO \[NOPERM\]/]],
   // STATUS HIGHESTMODSEQ turns CONDSTORE on (RFC 7162 3.1): FETCH replies carry MODSEQ from here
   ['STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN DELETED SIZE HIGHESTMODSEQ)', [/\* STATUS INBOX \(MESSAGES 6 UIDNEXT 7 UIDVALIDITY \d+ UNSEEN 6 DELETED 0 SIZE \d+ HIGHESTMODSEQ \d+\)/]],
-  ['EXAMINE INBOX', [/\* 6 EXISTS/, /\[UIDVALIDITY \d+\]/, /\[UIDNEXT 7\]/, /OK \[READ-ONLY\]/]],
+  // EXAMINE shows the recent messages without taking them (RFC 3501 6.3.2); the SELECT after it takes all six
+  ['EXAMINE INBOX', [/\* 6 EXISTS/, /\* 6 RECENT/, /\[UIDVALIDITY \d+\]/, /\[UIDNEXT 7\]/, /OK \[READ-ONLY\]/]],
   ['STORE 1 +FLAGS (\\Seen)', [/NO \[READ-ONLY\]/]],
   ['FETCH 1 BODY[TEXT]', [/\* 1 FETCH \(BODY\[TEXT\] \{\d+\}\r\nBody of message 1\.\r\n\)/]],
-  ['SELECT INBOX', [/\* 6 EXISTS/, /\[PERMANENTFLAGS \(.*\\\*\)\]/, /OK \[READ-WRITE\]/]],
-  ['FETCH 1 (FLAGS)', [/\* 1 FETCH \(FLAGS \(\)\)/]],
-  ['FETCH 2 BODY[]<0.4>', [/\* 2 FETCH \(BODY\[\]<0> \{4\}\r\nFrom FLAGS \(\\Seen\) MODSEQ \(\d+\)\)/]],
+  ['SELECT INBOX', [/\* 6 EXISTS/, /\* 6 RECENT/, /\[PERMANENTFLAGS \(.*\\\*\)\]/, /OK \[READ-WRITE\]/]],
+  ['STATUS INBOX (RECENT)', [/\* STATUS INBOX \(RECENT 0\)/]],
+  ['FETCH 1 (FLAGS)', [/\* 1 FETCH \(FLAGS \(\\Recent\)\)/]],
+  ['SEARCH RECENT', [/\* SEARCH 1 2 3 4 5 6\r\n/]],
+  ['FETCH 2 BODY[]<0.4>', [/\* 2 FETCH \(BODY\[\]<0> \{4\}\r\nFrom FLAGS \(\\Seen \\Recent\) MODSEQ \(\d+\)\)/]],
+  ['SEARCH NEW', [/\* SEARCH 1 3 4 5 6\r\n/]],
+  ['SEARCH OLD', [/\* SEARCH\r\n/]],
   ['FETCH 2:3 (UID RFC822.SIZE INTERNALDATE)', [/\* 2 FETCH \(UID 2 RFC822.SIZE \d+ INTERNALDATE "\d\d-\w{3}-\d{4} /, /\* 3 FETCH \(UID 3/]],
-  ['UID FETCH 6 (FLAGS)', [/\* 6 FETCH \(UID 6 FLAGS \(\\Flagged\)\)/]],
+  ['UID FETCH 6 (FLAGS)', [/\* 6 FETCH \(UID 6 FLAGS \(\\Flagged \\Recent\)\)/]],
   ['FETCH 1 (BODY.PEEK[HEADER.FIELDS.NOT (DATE TO FROM MESSAGE-ID MIME-VERSION CONTENT-TYPE)])', [/\{\d+\}\r\nSubject: Message 1\r\n\r\n\)/]],
-  ['STORE 1:2 +FLAGS (\\Deleted)', [/\* 1 FETCH \(UID 1 FLAGS \(\\Deleted\) MODSEQ \(\d+\)\)/, /\* 2 FETCH \(UID 2 FLAGS \(\\Seen \\Deleted\) MODSEQ \(\d+\)\)/]],
+  ['STORE 1:2 +FLAGS (\\Deleted)', [/\* 1 FETCH \(UID 1 FLAGS \(\\Deleted \\Recent\) MODSEQ \(\d+\)\)/, /\* 2 FETCH \(UID 2 FLAGS \(\\Seen \\Deleted \\Recent\) MODSEQ \(\d+\)\)/]],
   ['SEARCH DELETED', [/\* SEARCH 1 2\r\n/]],
   ['SEARCH OR FLAGGED SUBJECT "message 4" NOT DELETED', [/\* SEARCH 4 6\r\n/]],
   ['SEARCH BODY "ward 7"', [/\* SEARCH 6\r\n/]],
@@ -134,7 +139,7 @@ test('another session\'s expunge is held back during FETCH and STORE, then sent 
   assert.doesNotMatch(store, /EXPUNGE/);
   const noop = await a.command('a5', 'NOOP');
   assert.match(noop, /^\* 1 EXPUNGE\r\n/);
-  assert.match(fetch + store + noop, /FETCH \(UID 2 FLAGS \(\\Flagged\)\)/);
+  assert.match(fetch + store + noop, /FETCH \(UID 2 FLAGS \(\\Flagged \\Recent\)\)/);
   assert.match(await a.command('a6', 'FETCH 1:* (UID)'), /\* 1 FETCH \(UID 2\)\r\n\* 2 FETCH \(UID 3\)/);
   a.close();
   b.close();
