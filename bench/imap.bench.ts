@@ -7,7 +7,7 @@
  * the same machine (from the issue) as ratios; above 1 means faster.
  *
  *   BENCH_IMAP_MESSAGES (10000), BENCH_IMAP_APPENDS (500), BENCH_IMAP_BODIES (500),
- *   BENCH_IMAP_SEARCHES (20), BENCH_IMAP_IDLE (1000), BENCH_IMAP_CLIENTS (1,8), DATABASE_URL
+ *   BENCH_IMAP_SEARCHES (20), BENCH_IMAP_STORES (4, after one untimed), BENCH_IMAP_IDLE (1000), BENCH_IMAP_CLIENTS (1,8), DATABASE_URL
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +29,7 @@ const N = Number(process.env.BENCH_IMAP_MESSAGES ?? 10_000);
 const APPENDS = Number(process.env.BENCH_IMAP_APPENDS ?? 500);
 const BODIES = Number(process.env.BENCH_IMAP_BODIES ?? 500);
 const SEARCHES = Number(process.env.BENCH_IMAP_SEARCHES ?? 20);
+const STORES = Number(process.env.BENCH_IMAP_STORES ?? 4);
 const IDLE = Number(process.env.BENCH_IMAP_IDLE ?? 1000);
 const CLIENTS = (process.env.BENCH_IMAP_CLIENTS ?? '1,8').split(',').map(Number);
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
       const scanned = rate(N * SEARCHES * c, s.ms);
       row(`UID SEARCH HEADER Subject (searches/s on ${N})`, c, (1000 / perSearch * c).toFixed(1));
       row('  the same as messages searched per second', c, String(scanned), String(DOVECOT.searchesOn2000 * 2000), c === 1 ? ratio(scanned, DOVECOT.searchesOn2000 * 2000) : '');
-      const st = await client(server.port, 'store', c);
-      const str = rate(N * c, st.ms);
+      const st = await client(server.port, 'store', c, String(STORES));
+      const str = rate(N * c * STORES, st.ms);
       row('STORE +FLAGS on all (messages/s)', c, String(str), String(DOVECOT.store), c === 1 ? ratio(str, DOVECOT.store) : '');
     }
 

@@ -6,7 +6,7 @@ import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
-import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
+import { keepScreenshot, launchBrowser, passwordStep } from '../helpers/browser.ts';
 import { startTestService, type TestService } from '../helpers/running-service.ts';
 
 /**
@@ -34,13 +34,6 @@ after(async () => {
   await browser?.close();
   await service?.close();
 });
-
-async function passwordStep(page: Page, email: string, password: string) {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
 
 function imapClient(pass: string): ImapFlow {
   return new ImapFlow({
@@ -98,7 +91,7 @@ async function createAppPassword(page: Page, name: string): Promise<string> {
 }
 
 test('an app password is shown once, lets IMAP and SMTP clients in where the account password no longer can, shows its last use, and stops working when revoked', async () => {
-  await passwordStep(amara, AMARA, DEMO_PASSWORD);
+  await passwordStep(amara, base, AMARA, DEMO_PASSWORD);
   await amara.waitForURL(`${base}/`);
   // Without a second factor the account password still works at IMAP: what changes below is MFA.
   await imapSignsIn(DEMO_PASSWORD);
@@ -144,7 +137,7 @@ test('an LA marks an account compromised: the live session ends, app passwords s
 
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();
-  await passwordStep(admin, 'priya.patel@care.example', DEMO_PASSWORD);
+  await passwordStep(admin, base, 'priya.patel@care.example', DEMO_PASSWORD);
   await admin.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SEED }));
   await admin.getByRole('button', { name: 'Continue' }).click();
   await admin.waitForURL(`${base}/`);
@@ -164,11 +157,11 @@ test('an LA marks an account compromised: the live session ends, app passwords s
   await amara.goto(`${base}/account/app-passwords`);
   assert.equal(new URL(amara.url()).pathname, '/sign-in');
   await imapRefused(phoneSecret, /Wrong email address or password/);
-  await passwordStep(amara, AMARA, DEMO_PASSWORD);
+  await passwordStep(amara, base, AMARA, DEMO_PASSWORD);
   assert.ok(await amara.getByRole('alert').getByRole('link', { name: /The email address or password is not right/ }).isVisible(), 'the old password is gone');
 
   // With the temporary password from the LA: a new password, then a second factor again, before anything else.
-  await passwordStep(amara, AMARA, temporary);
+  await passwordStep(amara, base, AMARA, temporary);
   await amara.waitForURL(`${base}/account/password`);
   await amara.getByLabel('Current password').fill(temporary);
   await amara.getByLabel('New password', { exact: true }).fill('willow-pebble-chimney');

@@ -1,38 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { generate } from 'otplib';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
-import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
+import { keepScreenshot } from '../helpers/browser.ts';
+import { serviceAndBrowser } from '../helpers/browser-service.ts';
 
-let database: TestDatabase | undefined;
-let service: ServiceProcess;
-let browser: Browser;
-
-before(async () => {
-  // On PostgreSQL the service gets a fresh database of its own; on PGlite, its own data folder.
-  if (process.env.DATABASE_URL) database = await openTestDatabase();
-  service = await startServiceProcess({ databaseUrl: database?.url });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-  await database?.close();
-});
+const t = serviceAndBrowser();
 
 test('a trust LA signs in, creates an account, sees it listed, and signs out (in Chromium)', async () => {
-  const context = await browser.newContext();
+  const context = await t.browser.newContext();
   const page = await context.newPage();
   const cspViolations: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
   });
 
-  await page.goto(`${service.baseUrl}/`);
+  await page.goto(`${t.service.baseUrl}/`);
   assert.match(page.url(), /\/sign-in\?next=%2F$/);
   await keepScreenshot(page, '01-sign-in');
   await page.getByLabel('Email address').fill('sam.taylor@care.example');
@@ -42,7 +26,7 @@ test('a trust LA signs in, creates an account, sees it listed, and signs out (in
   await page.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SEED }));
   await page.getByRole('button', { name: 'Continue' }).click();
 
-  await page.waitForURL(`${service.baseUrl}/`);
+  await page.waitForURL(`${t.service.baseUrl}/`);
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sam Taylor');
   assert.ok(await page.getByText('Northfield NHS Foundation Trust (RXN)').isVisible());
   await keepScreenshot(page, '02-home');
@@ -81,7 +65,7 @@ test('a trust LA signs in, creates an account, sees it listed, and signs out (in
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
   await keepScreenshot(page, '09-signed-out');
-  await page.goto(`${service.baseUrl}/admin`);
+  await page.goto(`${t.service.baseUrl}/admin`);
   assert.match(page.url(), /\/sign-in/);
 
   assert.deepEqual(cspViolations, []);
@@ -89,9 +73,9 @@ test('a trust LA signs in, creates an account, sees it listed, and signs out (in
 });
 
 test('a wrong password is refused in the browser with the error summary', async () => {
-  const context = await browser.newContext();
+  const context = await t.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${service.baseUrl}/sign-in`);
+  await page.goto(`${t.service.baseUrl}/sign-in`);
   await page.getByLabel('Email address').fill('sam.taylor@care.example');
   await page.getByLabel('Password').fill('wrong-password-here');
   await page.getByRole('button', { name: 'Sign in' }).click();

@@ -11,7 +11,7 @@ import '../../src/identity/mfa/tables.ts';
 import { outboxNotifier } from '../../src/notify/notifier.ts';
 import { buildPortal } from '../../src/portal/app.ts';
 import { makeLogger } from '../../src/shared/log.ts';
-import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
+import { keepScreenshot, launchBrowser, passwordStep, signOut } from '../helpers/browser.ts';
 import { startTestService, type TestService } from '../helpers/running-service.ts';
 
 /**
@@ -40,18 +40,6 @@ after(async () => {
 
 const nowEpoch = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function passwordStep(page: Page, email: string, password: string) {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
-
-async function signOut(page: Page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
-}
 
 async function errorSummaryHas(page: Page, text: string | RegExp) {
   await page.getByRole('alert').getByRole('link', { name: text }).waitFor({ timeout: 5000 });
@@ -83,8 +71,8 @@ async function wrongTotpCode(secret: string): Promise<string> {
 }
 
 async function lockOut(page: Page, email: string) {
-  for (let i = 0; i < 3; i++) await passwordStep(page, email, 'not-my-password-at-all');
-  await passwordStep(page, email, DEMO_PASSWORD);
+  for (let i = 0; i < 3; i++) await passwordStep(page, base, email, 'not-my-password-at-all');
+  await passwordStep(page, base, email, DEMO_PASSWORD);
   await errorSummaryHas(page, /The email address or password is not right/);
 }
 
@@ -95,7 +83,7 @@ describe('text message codes as the second factor (in Chromium)', () => {
   test('a user adds and confirms a UK mobile, turns on text codes, and signs in with one; a wrong, a reused and an expired code are refused', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await passwordStep(page, JANE, DEMO_PASSWORD);
+    await passwordStep(page, base, JANE, DEMO_PASSWORD);
     await page.waitForURL(`${base}/`);
 
     await page.goto(`${base}/account/profile`);
@@ -119,14 +107,14 @@ describe('text message codes as the second factor (in Chromium)', () => {
     await signOut(page);
 
     // Two browsers reach the second step at once: the person's, and one that is not theirs.
-    await passwordStep(page, JANE, DEMO_PASSWORD);
+    await passwordStep(page, base, JANE, DEMO_PASSWORD);
     await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
     await page.getByRole('button', { name: 'Send me a code' }).click();
     await page.getByText('We have sent a code to your mobile ending 456.').waitFor();
     const code = await textedCode(JANE_MOBILE, confirmCode);
     const otherContext = await browser.newContext();
     const other = await otherContext.newPage();
-    await passwordStep(other, JANE, DEMO_PASSWORD);
+    await passwordStep(other, base, JANE, DEMO_PASSWORD);
     await other.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
 
     await page.getByLabel('Code from the text message').fill(code === '000000' ? '000001' : '000000');
@@ -197,9 +185,9 @@ describe('self-service recovery from the sign-in page (in Chromium)', () => {
     await keepScreenshot(page, 'recover-totp-02-password-changed');
 
     // The old password no longer works; the new one does, with the next authenticator code.
-    await passwordStep(page, email, DEMO_PASSWORD);
+    await passwordStep(page, base, email, DEMO_PASSWORD);
     await errorSummaryHas(page, /The email address or password is not right/);
-    await passwordStep(page, email, 'meadow-harbour-violet');
+    await passwordStep(page, base, email, 'meadow-harbour-violet');
     await page.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SEED, epoch: nowEpoch() + 30 }));
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${base}/`);
@@ -232,7 +220,7 @@ describe('self-service recovery from the sign-in page (in Chromium)', () => {
     await page.getByRole('heading', { name: 'Your account is unlocked' }).waitFor();
     await keepScreenshot(page, 'recover-sms-02-unlocked');
     // The password is accepted again: the person reaches their second step.
-    await passwordStep(page, JANE, DEMO_PASSWORD);
+    await passwordStep(page, base, JANE, DEMO_PASSWORD);
     await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
     await context.close();
   });
@@ -248,7 +236,7 @@ describe('Portal sessions (in Chromium)', () => {
     const a = await laptop.newPage();
     const b = await desktop.newPage();
     for (const page of [a, b]) {
-      await passwordStep(page, TOM, DEMO_PASSWORD);
+      await passwordStep(page, base, TOM, DEMO_PASSWORD);
       await page.waitForURL(`${base}/`);
     }
 

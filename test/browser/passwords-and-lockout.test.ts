@@ -1,35 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import { generate } from 'otplib';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
 import { PASSWORD_MESSAGES } from '../../src/identity/policy/password-policy.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
-import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
+import { keepScreenshot } from '../helpers/browser.ts';
+import { serviceAndBrowser } from '../helpers/browser-service.ts';
 
-let database: TestDatabase | undefined;
-let service: ServiceProcess;
-let browser: Browser;
-
-before(async () => {
-  if (process.env.DATABASE_URL) database = await openTestDatabase();
-  service = await startServiceProcess({ databaseUrl: database?.url });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-  await database?.close();
-});
+const t = serviceAndBrowser();
 
 /** A wrong password from a mail program that kept an old one, as the sign-in page sees it. */
 async function failedSignIn(email: string, userAgent: string) {
-  const page = await fetch(`${service.baseUrl}/sign-in`);
+  const page = await fetch(`${t.service.baseUrl}/sign-in`);
   const pre = page.headers.getSetCookie().find((c) => c.startsWith('caremail_presession='))!.split(';')[0];
   const csrf = (await page.text()).match(/name="_csrf" value="([^"]+)"/)![1];
-  await fetch(`${service.baseUrl}/sign-in`, {
+  await fetch(`${t.service.baseUrl}/sign-in`, {
     method: 'POST', redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: pre, 'user-agent': userAgent },
     body: new URLSearchParams({ _csrf: csrf, email, password: 'last-years-password' }),
@@ -37,9 +22,9 @@ async function failedSignIn(email: string, userAgent: string) {
 }
 
 test('a user changes their password: a broken rule is explained, then a good password is accepted (in Chromium)', async () => {
-  const context = await browser.newContext();
+  const context = await t.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${service.baseUrl}/account/password`);
+  await page.goto(`${t.service.baseUrl}/account/password`);
   await page.getByLabel('Email address').fill('jane.smith@care.example');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -67,9 +52,9 @@ test('a user changes their password: a broken rule is explained, then a good pas
 test('an LA sees a locked account with its failures grouped by source, and unlocks it (in Chromium)', async () => {
   for (let i = 0; i < 10; i++) await failedSignIn('jonathan.smith@care.example', 'Thunderbird/115.3');
 
-  const context = await browser.newContext();
+  const context = await t.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${service.baseUrl}/admin/locked-accounts`);
+  await page.goto(`${t.service.baseUrl}/admin/locked-accounts`);
   await page.getByLabel('Email address').fill('sam.taylor@care.example');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -92,12 +77,12 @@ test('an LA sees a locked account with its failures grouped by source, and unloc
   await context.close();
 
   // And the person can sign in again.
-  const theirs = await browser.newContext();
+  const theirs = await t.browser.newContext();
   const p2 = await theirs.newPage();
-  await p2.goto(`${service.baseUrl}/sign-in`);
+  await p2.goto(`${t.service.baseUrl}/sign-in`);
   await p2.getByLabel('Email address').fill('jonathan.smith@care.example');
   await p2.getByLabel('Password').fill(DEMO_PASSWORD);
   await p2.getByRole('button', { name: 'Sign in' }).click();
-  await p2.waitForURL(`${service.baseUrl}/`);
+  await p2.waitForURL(`${t.service.baseUrl}/`);
   await theirs.close();
 });

@@ -1,44 +1,30 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { generate } from 'otplib';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
-import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
+import { keepScreenshot } from '../helpers/browser.ts';
+import { serviceAndBrowser } from '../helpers/browser-service.ts';
 
-let database: TestDatabase | undefined;
-let service: ServiceProcess;
-let browser: Browser;
-
-before(async () => {
-  if (process.env.DATABASE_URL) database = await openTestDatabase();
-  service = await startServiceProcess({ databaseUrl: database?.url });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-  await database?.close();
-});
+const t = serviceAndBrowser();
 
 async function signIn(email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${service.baseUrl}/sign-in`);
+  const page = await (await t.browser.newContext()).newPage();
+  await page.goto(`${t.service.baseUrl}/sign-in`);
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SEED }));
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL(`${service.baseUrl}/`);
+  await page.waitForURL(`${t.service.baseUrl}/`);
   return page;
 }
 
 test('an LA asks for an enhanced mailbox; another person with the Authorisations role approves it (in Chromium)', async () => {
   // The Global Admin gives the trust's primary administrator the Authorisations role.
   const priya = await signIn('priya.patel@care.example');
-  await priya.goto(`${service.baseUrl}/admin/organisations/RXN/roles`);
+  await priya.goto(`${t.service.baseUrl}/admin/organisations/RXN/roles`);
   await priya.getByLabel('Their email address').fill('alex.morgan@care.example');
   await priya.getByLabel('Role').selectOption('authorisations');
   await priya.getByRole('button', { name: 'Give role' }).click();
@@ -46,7 +32,7 @@ test('an LA asks for an enhanced mailbox; another person with the Authorisations
 
   // Sam, an LA, asks for 50 GB for Jonathan.
   const sam = await signIn('sam.taylor@care.example');
-  await sam.goto(`${service.baseUrl}/admin/organisations/RXN01/accounts`);
+  await sam.goto(`${t.service.baseUrl}/admin/organisations/RXN01/accounts`);
   await sam.getByRole('link', { name: 'Smith, Jonathan' }).click();
   await sam.getByRole('link', { name: /Mailbox size/ }).click();
   assert.ok(await sam.getByText('4.0 GB (standard)').isVisible());
@@ -59,7 +45,7 @@ test('an LA asks for an enhanced mailbox; another person with the Authorisations
   const mailboxUrl = sam.url().replace(/\?.*$/, '');
   await keepScreenshot(sam, 'quota-01-requested');
   // Sam does not hold the Authorisations role.
-  assert.equal((await sam.goto(`${service.baseUrl}/admin/approvals`))!.status(), 403);
+  assert.equal((await sam.goto(`${t.service.baseUrl}/admin/approvals`))!.status(), 403);
 
   // Alex approves from the list.
   const alex = await signIn('alex.morgan@care.example');

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/demo/world.ts';
 import { DEMO_TOTP_SEED } from '../../src/identity/mfa/totp.ts';
 import { answerCharacters } from '../../src/identity/policy/security-questions.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { keepScreenshot, launchBrowser } from '../helpers/browser.ts';
-import { type ServiceProcess, startServiceProcess } from '../helpers/service-process.ts';
+import { keepScreenshot, passwordStep, signOut } from '../helpers/browser.ts';
+import { serviceAndBrowser } from '../helpers/browser-service.ts';
 
 /**
  * Signing in safely, in Chromium against a real `caremail serve`: an
@@ -16,54 +15,28 @@ import { type ServiceProcess, startServiceProcess } from '../helpers/service-pro
  * The pages are opened at http://localhost:PORT, the service's public address,
  * because a passkey belongs to a host name (an IP address cannot be an RP ID).
  */
-let database: TestDatabase | undefined;
-let service: ServiceProcess;
-let browser: Browser;
-let base: string;
-
-before(async () => {
-  if (process.env.DATABASE_URL) database = await openTestDatabase();
-  service = await startServiceProcess({ databaseUrl: database?.url, env: { CAREMAIL_LOCKOUT_THRESHOLD: '3' } });
-  base = `http://localhost:${service.httpPort}`;
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-  await database?.close();
-});
+const t = serviceAndBrowser({ CAREMAIL_LOCKOUT_THRESHOLD: '3' });
+const base = () => `http://localhost:${t.service.httpPort}`;
 
 const nowEpoch = () => Math.floor(Date.now() / 1000);
 
-async function passwordStep(page: Page, email: string, password: string) {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
-
-async function signOut(page: Page) {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
-}
-
 /** The demo administrators' code; `stepOffset` picks a later 30-second step so each sign-in has an unused one. */
 async function signInAsDemoAdmin(page: Page, email: string, stepOffset: number) {
-  await passwordStep(page, email, DEMO_PASSWORD);
+  await passwordStep(page, base(), email, DEMO_PASSWORD);
   await page.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SEED, epoch: nowEpoch() + 30 * stepOffset }));
   await page.getByRole('button', { name: 'Continue' }).click();
-  await page.waitForURL(`${base}/`);
+  await page.waitForURL(`${base()}/`);
 }
 
 describe('in Chromium', () => {
   let temporaryPassword = '';
 
   test('TOTP: a user enrols an authenticator app from the QR code page, signs in with a code, and a reused code is refused', async () => {
-    const context = await browser.newContext();
+    const context = await t.browser.newContext();
     const page = await context.newPage();
-    await passwordStep(page, 'jonathan.smith@care.example', DEMO_PASSWORD);
-    await page.waitForURL(`${base}/`);
-    await page.goto(`${base}/account/mfa`);
+    await passwordStep(page, base(), 'jonathan.smith@care.example', DEMO_PASSWORD);
+    await page.waitForURL(`${base()}/`);
+    await page.goto(`${base()}/account/mfa`);
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     assert.ok(await page.getByRole('img', { name: /QR code/ }).isVisible());
     await keepScreenshot(page, 'mfa-01-totp-qr');
@@ -77,16 +50,16 @@ describe('in Chromium', () => {
     await signOut(page);
 
     const code = await generate({ secret, epoch: nowEpoch() + 30 });
-    await passwordStep(page, 'jonathan.smith@care.example', DEMO_PASSWORD);
+    await passwordStep(page, base(), 'jonathan.smith@care.example', DEMO_PASSWORD);
     await page.getByRole('heading', { name: 'Confirm it is you' }).waitFor();
     await keepScreenshot(page, 'mfa-02-second-step');
     await page.getByLabel('Code from your authenticator app').fill(code);
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${base()}/`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Jonathan Smith');
     await signOut(page);
 
-    await passwordStep(page, 'jonathan.smith@care.example', DEMO_PASSWORD);
+    await passwordStep(page, base(), 'jonathan.smith@care.example', DEMO_PASSWORD);
     await page.getByLabel('Code from your authenticator app').fill(code);
     await page.getByRole('button', { name: 'Continue' }).click();
     assert.ok(await page.getByRole('link', { name: /That code has been used already/ }).isVisible());
@@ -95,16 +68,16 @@ describe('in Chromium', () => {
   });
 
   test('passkeys: registered with a virtual authenticator, then used to sign in without a password', async () => {
-    const context = await browser.newContext();
+    const context = await t.browser.newContext();
     const page = await context.newPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
       options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true },
     });
-    await passwordStep(page, 'amara.okafor@care.example', DEMO_PASSWORD);
-    await page.waitForURL(`${base}/`);
-    await page.goto(`${base}/account/mfa`);
+    await passwordStep(page, base(), 'amara.okafor@care.example', DEMO_PASSWORD);
+    await page.waitForURL(`${base()}/`);
+    await page.goto(`${base()}/account/mfa`);
     await page.getByLabel('Name for the new passkey (optional)').fill('Surgery laptop');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await page.getByText('Your passkey is set up.').waitFor();
@@ -112,25 +85,25 @@ describe('in Chromium', () => {
     await keepScreenshot(page, 'mfa-04-passkey-added');
     await signOut(page);
 
-    await page.goto(`${base}/sign-in`);
+    await page.goto(`${base()}/sign-in`);
     await page.getByRole('button', { name: 'Use a passkey' }).click();
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${base()}/`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Amara Okafor');
     await keepScreenshot(page, 'mfa-05-passkey-signed-in');
     await signOut(page);
 
     // With a passkey, the password is followed by a second step that the passkey answers.
-    await passwordStep(page, 'amara.okafor@care.example', DEMO_PASSWORD);
+    await passwordStep(page, base(), 'amara.okafor@care.example', DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Use a passkey' }).click();
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${base()}/`);
     await context.close();
   });
 
   test('first sign-in: from a temporary password, through every step, to the home page', async () => {
-    const la = await browser.newContext();
+    const la = await t.browser.newContext();
     const admin = await la.newPage();
     await signInAsDemoAdmin(admin, 'sam.taylor@care.example', 0);
-    await admin.goto(`${base}/admin/organisations/RXN02/accounts/new`);
+    await admin.goto(`${base()}/admin/organisations/RXN02/accounts/new`);
     await admin.getByLabel('First name').fill('Mary');
     await admin.getByLabel('Last name').fill('Seacole');
     await admin.getByLabel('UK mobile (optional)').fill('07700 900777');
@@ -138,33 +111,33 @@ describe('in Chromium', () => {
     temporaryPassword = (await admin.locator('#temporary-password').textContent())!.trim();
     await la.close();
 
-    const context = await browser.newContext();
+    const context = await t.browser.newContext();
     const page = await context.newPage();
-    await passwordStep(page, 'mary.seacole@care.example', temporaryPassword);
-    await page.waitForURL(`${base}/account/password`);
-    await page.goto(`${base}/people`);
+    await passwordStep(page, base(), 'mary.seacole@care.example', temporaryPassword);
+    await page.waitForURL(`${base()}/account/password`);
+    await page.goto(`${base()}/people`);
     assert.equal(new URL(page.url()).pathname, '/account/password', 'nothing else is reachable');
     await page.getByLabel('Current password').fill(temporaryPassword);
     await page.getByLabel('New password', { exact: true }).fill('copper-kettle-lantern');
     await page.getByLabel(/new password again|Confirm/i).fill('copper-kettle-lantern');
     await page.getByRole('button', { name: /Change password|Save/ }).click();
-    await page.goto(`${base}/`);
+    await page.goto(`${base()}/`);
 
-    await page.waitForURL(`${base}/welcome/policy`);
+    await page.waitForURL(`${base()}/welcome/policy`);
     await keepScreenshot(page, 'first-01-policy');
     await page.getByLabel('I have read the Acceptable Use Policy and I accept it').check();
     await page.getByRole('button', { name: 'Accept and continue' }).click();
 
-    await page.waitForURL(`${base}/welcome/profile`);
+    await page.waitForURL(`${base()}/welcome/profile`);
     await page.getByLabel('Job title').fill('Staff nurse');
     await page.getByRole('button', { name: 'Confirm my details' }).click();
 
-    await page.waitForURL(`${base}/account/secret`);
+    await page.waitForURL(`${base()}/account/secret`);
     await page.getByLabel('New account secret').fill('Lanternlight');
     await page.getByLabel('Type it again').fill('Lanternlight');
     await page.getByRole('button', { name: 'Save account secret' }).click();
 
-    await page.waitForURL(`${base}/welcome/recovery`);
+    await page.waitForURL(`${base()}/welcome/recovery`);
     await keepScreenshot(page, 'first-02-recovery');
     await page.getByRole('link', { name: 'Answer security questions' }).click();
     const answers = [['first-school', 'Oakfield'], ['first-pet', 'Pepper'], ['first-car', 'Ford Fiesta']];
@@ -173,17 +146,17 @@ describe('in Chromium', () => {
       await page.locator(`#answer${i + 1}`).fill(a);
     }
     await page.getByRole('button', { name: 'Save security questions' }).click();
-    await page.waitForURL(`${base}/`);
+    await page.waitForURL(`${base()}/`);
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Mary Seacole');
     await keepScreenshot(page, 'first-03-home');
     await context.close();
   });
 
   test('self-service unlock with security-question characters', async () => {
-    const context = await browser.newContext();
+    const context = await t.browser.newContext();
     const page = await context.newPage();
-    for (let i = 0; i < 3; i++) await passwordStep(page, 'mary.seacole@care.example', 'not-my-password');
-    await passwordStep(page, 'mary.seacole@care.example', 'copper-kettle-lantern');
+    for (let i = 0; i < 3; i++) await passwordStep(page, base(), 'mary.seacole@care.example', 'not-my-password');
+    await passwordStep(page, base(), 'mary.seacole@care.example', 'copper-kettle-lantern');
     assert.ok(await page.getByRole('link', { name: /The email address or password is not right/ }).isVisible(), 'locked');
 
     await page.getByRole('link', { name: 'Forgotten your password or locked out?' }).click();
@@ -206,16 +179,16 @@ describe('in Chromium', () => {
     await page.getByRole('button', { name: 'Unlock my account' }).click();
     await page.getByRole('heading', { name: 'Your account is unlocked' }).waitFor();
     await keepScreenshot(page, 'recover-02-unlocked');
-    await passwordStep(page, 'mary.seacole@care.example', 'copper-kettle-lantern');
-    await page.waitForURL(`${base}/`);
+    await passwordStep(page, base(), 'mary.seacole@care.example', 'copper-kettle-lantern');
+    await page.waitForURL(`${base()}/`);
     await context.close();
   });
 
   test('an LA authenticates a caller by 3 characters of their account secret', async () => {
-    const context = await browser.newContext();
+    const context = await t.browser.newContext();
     const page = await context.newPage();
     await signInAsDemoAdmin(page, 'alex.morgan@care.example', 0);
-    await page.goto(`${base}/admin/organisations/RXN02/accounts`);
+    await page.goto(`${base()}/admin/organisations/RXN02/accounts`);
     await page.getByRole('link', { name: 'Seacole, Mary' }).click();
     await page.goto(`${page.url().replace(/\/$/, '')}/security`);
     await page.getByRole('button', { name: 'Authenticate caller' }).click();

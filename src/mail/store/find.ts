@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { type MessageListItem } from './read.ts';
+import { type MessageListItem, newestPage } from './read.ts';
 import { SEARCH_CONFIG } from './write.ts';
 import './tables.ts';
 
@@ -49,27 +49,9 @@ export async function findMessages(
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .executeTakeFirstOrThrow();
   const n = Number(counted.n);
-  // The page is chosen first, so only its flag rows (mail_flags) are read, however many messages match.
-  const page = q
-    .select(['m.id', 'm.folder_id', 'm.uid', 'm.internal_date', 'm.sent_date', 'm.size', 'm.subject', 'm.from_text', 'm.to_text', 'm.preview', 'm.has_attachments'])
-    .orderBy('m.internal_date', 'desc')
-    .orderBy('m.id', 'desc')
-    .limit(Math.min(opts.limit ?? 50, 500))
-    .offset(opts.offset ?? 0);
-  const rows = await db
-    .selectFrom(page.as('p'))
-    .innerJoin('mail_flags as f', (j) => j.onRef('f.folder_id', '=', 'p.folder_id').onRef('f.uid', '=', 'p.uid'))
-    .selectAll('p')
-    .select(['f.flags', 'f.seen'])
-    .orderBy('p.internal_date', 'desc')
-    .orderBy('p.id', 'desc')
-    .execute();
   return {
     total: Math.min(n, COUNT_CAP),
     totalIsAtLeast: n > COUNT_CAP,
-    items: rows.map((r) => ({
-      folderId: r.folder_id, uid: Number(r.uid), internalDate: r.internal_date, sentDate: r.sent_date, size: r.size, flags: r.flags,
-      seen: r.seen, subject: r.subject, from: r.from_text, to: r.to_text, preview: r.preview, hasAttachments: r.has_attachments,
-    })),
+    items: await newestPage(db, q, opts),
   };
 }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Envelope } from '../imap/protocol/envelope.ts';
 import type { BodyStructure } from '../imap/protocol/body-structure.ts';
@@ -171,7 +171,17 @@ export async function searchMessages(
   let q = db.selectFrom('mail_messages as m').where('m.account_id', '=', accountId).where(sql<boolean>`m.search @@ ${tsq}`);
   if (opts.folderId) q = q.where('m.folder_id', '=', opts.folderId);
   const total = await q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-  // The page is chosen first, so only its flag rows are read, however many messages match across the account.
+  return { total: Number(total.n), items: await newestPage(db, q, opts) };
+}
+
+export type MessagesQuery = SelectQueryBuilder<DB & { m: DB['mail_messages'] }, 'm', {}>;
+
+/**
+ * A page of the messages a search found, newest first, with their flags. The
+ * page is chosen first, so only its flag rows are read, however many messages
+ * match across the account.
+ */
+export async function newestPage(db: Kysely<DB>, q: MessagesQuery, opts: { limit?: number; offset?: number }): Promise<MessageListItem[]> {
   const page = q
     .select(['m.id', 'm.folder_id', 'm.uid', 'm.internal_date', 'm.sent_date', 'm.size', 'm.subject', 'm.from_text', 'm.to_text', 'm.preview', 'm.has_attachments'])
     .orderBy('m.internal_date', 'desc')
@@ -186,5 +196,5 @@ export async function searchMessages(
     .orderBy('p.internal_date', 'desc')
     .orderBy('p.id', 'desc')
     .execute();
-  return { total: Number(total.n), items: rows.map(listItem) };
+  return rows.map(listItem);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
@@ -9,67 +9,62 @@ import { migrations, migrateToLatest } from '../../../src/db/migrate.ts';
 import {
   appendMessage, changesSince, expungeMessages, fetchMessages, folderTotals, getFolder, listFolderPage, listFoldersWithCounts, setFlags,
 } from '../../../src/mail/store/index.ts';
-import { openTestDatabase, type TestDatabase } from '../../helpers/db.ts';
 import { serverUrl, TEST_DB_PREFIX, withDatabaseName } from '../../helpers/template.ts';
-import { demoWorld } from '../../helpers/world.ts';
+import { worldDatabase } from '../../helpers/world-database.ts';
 
 /**
  * Flags, \Seen and MODSEQ live in mail_flags (migration 0510_mail_flags), so a
  * flag change never rewrites the message row and its many index entries.
  */
-let database: TestDatabase;
 let accountId: string;
-before(async () => {
-  database = await openTestDatabase();
-  await demoWorld(database.db);
-  accountId = (await database.db.selectFrom('accounts').select('id').where('email', '=', 'jane.smith@care.example').executeTakeFirstOrThrow()).id;
+const t = worldDatabase(async () => {
+  accountId = await t.idOf('jane.smith@care.example');
 });
-after(() => database.close());
 
 const mail = (subject: string) =>
   Buffer.from(`From: a@x.example\r\nTo: jane.smith@care.example\r\nSubject: ${subject}\r\nMessage-ID: <${randomBytes(6).toString('hex')}@t>\r\n\r\nbody\r\n`);
 
 /** The row version of each message row: it changes whenever the row is rewritten. */
 const versions = async (table: 'mail_messages' | 'mail_flags', folderId: string) =>
-  (await sql<{ uid: string; v: string }>`select uid, xmin::text as v from ${sql.table(table)} where folder_id = ${folderId} order by uid`.execute(database.db))
+  (await sql<{ uid: string; v: string }>`select uid, xmin::text as v from ${sql.table(table)} where folder_id = ${folderId} order by uid`.execute(t.database.db))
     .rows.map((r) => `${r.uid}:${r.v}`);
 
 test('a flag change rewrites only the narrow flag rows, never the message rows', async () => {
-  const inbox = (await getFolder(database.db, accountId, 'INBOX'))!;
+  const inbox = (await getFolder(t.database.db, accountId, 'INBOX'))!;
   const uids = [];
-  for (let i = 0; i < 5; i++) uids.push((await appendMessage(database.db, inbox, mail(`Untouched ${i}`))).uid);
+  for (let i = 0; i < 5; i++) uids.push((await appendMessage(t.database.db, inbox, mail(`Untouched ${i}`))).uid);
   const messagesBefore = await versions('mail_messages', inbox.id);
   const flagsBefore = await versions('mail_flags', inbox.id);
 
-  const r = await setFlags(database.db, inbox.id, uids, 'add', ['\\Seen', '\\Flagged']);
+  const r = await setFlags(t.database.db, inbox.id, uids, 'add', ['\\Seen', '\\Flagged']);
   assert.equal(r.updated.length, 5);
-  await setFlags(database.db, inbox.id, uids.slice(0, 2), 'remove', ['\\Flagged']);
+  await setFlags(t.database.db, inbox.id, uids.slice(0, 2), 'remove', ['\\Flagged']);
 
   assert.deepEqual(await versions('mail_messages', inbox.id), messagesBefore, 'message rows untouched');
   const flagsAfter = await versions('mail_flags', inbox.id);
   assert.equal(flagsAfter.length, flagsBefore.length);
   assert.ok(flagsAfter.every((v, i) => v !== flagsBefore[i]), 'every flag row rewritten');
-  const fetched = await fetchMessages(database.db, inbox.id, { from: uids[0], to: uids[4] });
+  const fetched = await fetchMessages(t.database.db, inbox.id, { from: uids[0], to: uids[4] });
   assert.deepEqual(fetched.map((m) => m.flags), [['\\Seen'], ['\\Seen'], ['\\Seen', '\\Flagged'], ['\\Seen', '\\Flagged'], ['\\Seen', '\\Flagged']]);
   assert.ok(fetched.every((m, i) => m.modseq === r.updated[i].modseq || i < 2));
-  const changes = await changesSince(database.db, inbox.id, r.updated[0].modseq);
+  const changes = await changesSince(t.database.db, inbox.id, r.updated[0].modseq);
   assert.deepEqual(changes.changed.map((c) => c.uid), uids.slice(0, 2));
 });
 
 test('expunging a message removes its flag row; the unread list and counts follow the flag rows', async () => {
-  const inbox = (await getFolder(database.db, accountId, 'INBOX'))!;
-  const a = await appendMessage(database.db, inbox, mail('Unread one'));
-  const b = await appendMessage(database.db, inbox, mail('Unread two'));
-  await setFlags(database.db, inbox.id, [b.uid], 'add', ['\\Seen']);
-  const unread = await listFolderPage(database.db, inbox.id, { unseenOnly: true });
+  const inbox = (await getFolder(t.database.db, accountId, 'INBOX'))!;
+  const a = await appendMessage(t.database.db, inbox, mail('Unread one'));
+  const b = await appendMessage(t.database.db, inbox, mail('Unread two'));
+  await setFlags(t.database.db, inbox.id, [b.uid], 'add', ['\\Seen']);
+  const unread = await listFolderPage(t.database.db, inbox.id, { unseenOnly: true });
   assert.ok(unread.items.some((m) => m.uid === a.uid) && !unread.items.some((m) => m.uid === b.uid));
   assert.equal(unread.total, unread.items.length);
 
-  await expungeMessages(database.db, inbox.id, [a.uid, b.uid]);
-  const left = await database.db.selectFrom('mail_flags').select('uid').where('folder_id', '=', inbox.id).where('uid', 'in', [String(a.uid), String(b.uid)]).execute();
+  await expungeMessages(t.database.db, inbox.id, [a.uid, b.uid]);
+  const left = await t.database.db.selectFrom('mail_flags').select('uid').where('folder_id', '=', inbox.id).where('uid', 'in', [String(a.uid), String(b.uid)]).execute();
   assert.deepEqual(left, []);
-  const counted = (await listFoldersWithCounts(database.db, accountId)).find((f) => f.id === inbox.id)!;
-  assert.deepEqual((await folderTotals(database.db, accountId)).get(inbox.id), { messages: counted.messages, unseen: counted.unseen, bytes: counted.bytes });
+  const counted = (await listFoldersWithCounts(t.database.db, accountId)).find((f) => f.id === inbox.id)!;
+  assert.deepEqual((await folderTotals(t.database.db, accountId)).get(inbox.id), { messages: counted.messages, unseen: counted.unseen, bytes: counted.bytes });
 });
 
 /** An empty database of the run's engine, and a way to drop it. */
