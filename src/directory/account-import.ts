@@ -38,23 +38,32 @@ const REQUIRED = ['organisation_code', 'first_name', 'last_name'];
 
 export type ImportedAccount = CreatedAccount & { line: number };
 
-export async function importAccountsCsv(db: Kysely<DB>, text: string, ctx: Context & { domain: string }): Promise<ImportedAccount[]> {
-  const problems: RowProblem[] = [];
+export type AccountRow = { line: number; v: AccountValues; given: Array<keyof AccountValues> };
+
+/**
+ * An accounts CSV read as far as the schema goes, for the import and the bulk
+ * job alike. When the file itself or its header row is wrong, `fileRejected`
+ * is set and `problems` says why; otherwise `problems` names each bad row by
+ * line and `rows` holds the good ones, with the columns each gave a value for.
+ */
+export function readAccountsCsv(text: string): { rows: AccountRow[]; problems: RowProblem[]; fileRejected: boolean } {
+  const rejected = (problems: RowProblem[]) => ({ rows: [], problems, fileRejected: true });
   let records: string[][];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
   } catch (err) {
-    throw new ImportRejectedError([{ line: (err as { lines?: number }).lines ?? 1, message: `The file is not valid CSV: ${(err as Error).message}` }]);
+    return rejected([{ line: (err as { lines?: number }).lines ?? 1, message: `The file is not valid CSV: ${(err as Error).message}` }]);
   }
-  if (records.length < 2) throw new ImportRejectedError([{ line: 1, message: 'The file has no accounts in it: it needs a header row and at least one row.' }]);
+  if (records.length < 2) return rejected([{ line: 1, message: 'The file has no accounts in it: it needs a header row and at least one row.' }]);
   const header = records[0].map((h) => h.toLowerCase().replace(/[\s-]+/g, '_'));
   const missing = REQUIRED.filter((c) => !header.includes(c));
   const unknown = header.filter((h) => !(h in COLUMN_TO_FIELD));
+  const problems: RowProblem[] = [];
   if (missing.length) problems.push({ line: 1, message: `The header row is missing: ${missing.join(', ')}.` });
   if (unknown.length) problems.push({ line: 1, message: `Unknown columns: ${unknown.join(', ')}. Known columns: ${Object.keys(COLUMN_TO_FIELD).join(', ')}.` });
-  if (problems.length) throw new ImportRejectedError(problems);
+  if (problems.length) return rejected(problems);
 
-  const valid: Array<{ line: number; v: AccountValues }> = [];
+  const rows: AccountRow[] = [];
   records.slice(1).forEach((r, i) => {
     const line = i + 2;
     const input: Record<string, string> = {};
@@ -64,8 +73,14 @@ export async function importAccountsCsv(db: Kysely<DB>, text: string, ctx: Conte
     const parsed = AccountInput.safeParse(input);
     if (!parsed.success) {
       for (const p of zodProblems(parsed.error.issues)) problems.push({ line, field: FIELD_TO_COLUMN[p.field] ?? p.field, message: p.message });
-    } else valid.push({ line, v: parsed.data });
+    } else rows.push({ line, v: parsed.data, given: Object.keys(input) as Array<keyof AccountValues> });
   });
+  return { rows, problems, fileRejected: false };
+}
+
+export async function importAccountsCsv(db: Kysely<DB>, text: string, ctx: Context & { domain: string }): Promise<ImportedAccount[]> {
+  const { rows: valid, problems, fileRejected } = readAccountsCsv(text);
+  if (fileRejected) throw new ImportRejectedError(problems);
 
   // Hash outside the transaction: Argon2 is the slow part and needs no locks.
   const passwords = valid.map(() => temporaryPassword());

@@ -1,14 +1,13 @@
 import { type Kysely, sql } from 'kysely';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { DB } from '../db/schema.ts';
 import { appendAudit } from '../audit/trail.ts';
 import { actorForAudit } from '../identity/actor.ts';
 import { decide, loadTargetOrganisation, requireAllowed } from '../identity/authorise.ts';
 import { hashTemporaryPassword, temporaryPassword } from '../identity/password-hash.ts';
-import { type RowProblem, zodProblems } from '../shared/errors.ts';
-import { AccountInput, type AccountValues } from './account-schema.ts';
-import { COLUMN_TO_FIELD, FIELD_TO_COLUMN } from './account-import.ts';
+import type { RowProblem } from '../shared/errors.ts';
+import type { AccountValues } from './account-schema.ts';
+import { readAccountsCsv } from './account-import.ts';
 import { displayNameFor } from './accounts.ts';
 import { localPartFor } from './addresses.ts';
 import type { Context, OrganisationRow } from './organisations.ts';
@@ -89,36 +88,11 @@ export async function runBulkJob(db: Kysely<DB>, jobId: string, organisationId: 
 }
 
 async function checkFile(db: Kysely<DB>, jobId: string, rootId: string, text: string, ctx: BulkContext): Promise<{ plans: Plan[]; problems: RowProblem[] }> {
-  const problems: RowProblem[] = [];
-  let records: string[][];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true });
-  } catch (err) {
-    return { plans: [], problems: [{ line: (err as { lines?: number }).lines ?? 1, message: `The file is not valid CSV: ${(err as Error).message}` }] };
-  }
-  if (records.length < 2) return { plans: [], problems: [{ line: 1, message: 'The file has no accounts in it: it needs a header row and at least one row.' }] };
-  const header = records[0].map((h) => h.toLowerCase().replace(/[\s-]+/g, '_'));
-  const missing = ['organisation_code', 'first_name', 'last_name'].filter((c) => !header.includes(c));
-  const unknown = header.filter((h) => !(h in COLUMN_TO_FIELD));
-  if (missing.length) problems.push({ line: 1, message: `The header row is missing: ${missing.join(', ')}.` });
-  if (unknown.length) problems.push({ line: 1, message: `Unknown columns: ${unknown.join(', ')}. Known columns: ${Object.keys(COLUMN_TO_FIELD).join(', ')}.` });
-  if (problems.length) return { plans: [], problems };
-  const total = records.length - 1;
+  const { rows, problems, fileRejected } = readAccountsCsv(text);
+  if (fileRejected) return { plans: [], problems };
+  const total = rows.length + new Set(problems.map((p) => p.line)).size;
   await db.updateTable('bulk_jobs').set({ total_rows: total }).where('id', '=', jobId).execute();
   progress.set(jobId, { phase: 'checking', done: 0, total });
-
-  const rows: Array<{ line: number; v: AccountValues; given: Array<keyof AccountValues> }> = [];
-  records.slice(1).forEach((r, i) => {
-    const line = i + 2;
-    const input: Record<string, string> = {};
-    header.forEach((h, col) => {
-      if (r[col]) input[COLUMN_TO_FIELD[h]] = r[col];
-    });
-    const parsed = AccountInput.safeParse(input);
-    if (!parsed.success) {
-      for (const p of zodProblems(parsed.error.issues)) problems.push({ line, field: FIELD_TO_COLUMN[p.field] ?? p.field, message: p.message });
-    } else rows.push({ line, v: parsed.data, given: Object.keys(input) as Array<keyof AccountValues> });
-  });
 
   // Everything the rows refer to, in a few queries rather than a few per row.
   const codes = [...new Set(rows.map((r) => r.v.organisationCode))];
