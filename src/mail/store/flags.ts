@@ -66,8 +66,6 @@ export async function setFlags(
   const next = newFlags(mode, wanted);
   // \Seen is kept apart as a column (unread counts, the unread index); leave it alone when the change cannot alter it.
   const touchesSeen = mode === 'replace' || wanted.includes('\\Seen');
-  // The UIDs are joined as a set (`in (select unnest(...))`), not tested with `= any(array)`, which
-  // compares each row with the whole array: quadratic, seconds for STORE 1:* on 10,000 messages.
   const rows = await sql<{ uid: string; modseq: string | null; flags: string[] | null; modified: boolean | null }>`
     with lock as (
       select highest_modseq + 1 as modseq ${lazyCommit} from mail_folders where id = ${folderId} for update
@@ -75,7 +73,7 @@ export async function setFlags(
     upd as (
       update mail_flags m
       set flags = ${next}, ${touchesSeen ? sql`seen = '\\Seen' = any(${next}),` : sql``} modseq = (select modseq from lock)
-      where m.folder_id = ${folderId} and m.uid in (select unnest(${uids}::bigint[]))
+      where m.folder_id = ${folderId} and m.uid = any(${uids}::bigint[])
         and (select modseq from lock) is not null
         and (${since}::bigint is null or m.modseq <= ${since}::bigint)
         and ${changes(mode, wanted)}
@@ -91,7 +89,7 @@ export async function setFlags(
     ),
     stale as (
       select uid from mail_flags
-      where ${since}::bigint is not null and folder_id = ${folderId} and uid in (select unnest(${uids}::bigint[])) and modseq > ${since}::bigint
+      where ${since}::bigint is not null and folder_id = ${folderId} and uid = any(${uids}::bigint[]) and modseq > ${since}::bigint
     )
     select uid, modseq, flags, false as modified from upd
     union all select uid, null, null, true from stale

@@ -1,32 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { SMTPServer } from 'smtp-server';
-import { openTestDatabase, type TestDatabase } from '../../helpers/db.ts';
-import { demoWorld } from '../../helpers/world.ts';
-import { createMxServer } from '../../../src/mail/smtp/mx.ts';
 import { RawSmtp } from './raw-client.ts';
-import { closeServer, listenOnFreePort, testTls } from './setup.ts';
+import { mxServerForTests } from './setup.ts';
 
 /**
  * Our SMTP handlers (sender and recipient checks, DATA) under random input:
  * every command gets a well-formed reply (or a clean close), the server stays
  * up, and whatever is queued is whole.
  */
-let database: TestDatabase;
-let server: SMTPServer;
-let port: number;
-
-before(async () => {
-  database = await openTestDatabase();
-  await demoWorld(database.db);
-  server = createMxServer({ db: database.db, localDomains: ['care.example'], hostname: 'mail.care.example', tls: testTls(), maxBytes: 32 * 1024 });
-  port = await listenOnFreePort(server);
-});
-after(async () => {
-  if (server) await closeServer(server);
-  await database?.close();
-});
+const t = mxServerForTests({ maxBytes: 32 * 1024 });
 
 const printable = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789.@-_+<>:" =\u00e9\u00fc'.split('')), maxLength: 40 });
 const address = fc.oneof(
@@ -43,11 +26,11 @@ const command = fc.oneof(
 );
 
 test('random command sequences always get a reply and never a crash', async () => {
-  const before = Number((await database.db.selectFrom('mail_queue').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const before = Number((await t.database.db.selectFrom('mail_queue').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   let accepted = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), fc.string({ maxLength: 300 }), async (commands, body) => {
-      const c = await RawSmtp.open(port);
+      const c = await RawSmtp.open(t.port);
       try {
         await c.send('EHLO fuzz.example');
         for (const cmd of commands) {
@@ -67,11 +50,11 @@ test('random command sequences always get a reply and never a crash', async () =
     }),
     { numRuns: 120 },
   );
-  const c = await RawSmtp.open(port);
+  const c = await RawSmtp.open(t.port);
   assert.match(await c.send('EHLO after.fuzz'), /^250/);
   c.close();
-  const after = Number((await database.db.selectFrom('mail_queue').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const after = Number((await t.database.db.selectFrom('mail_queue').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
   assert.equal(after - before, accepted, 'every 250 is exactly one queued message');
-  const orphans = await database.db.selectFrom('mail_queue').leftJoin('mail_blobs', 'mail_blobs.sha256', 'mail_queue.blob_sha256').where('mail_blobs.sha256', 'is', null).select('mail_queue.id').execute();
+  const orphans = await t.database.db.selectFrom('mail_queue').leftJoin('mail_blobs', 'mail_blobs.sha256', 'mail_queue.blob_sha256').where('mail_blobs.sha256', 'is', null).select('mail_queue.id').execute();
   assert.equal(orphans.length, 0);
 });
