@@ -8,6 +8,7 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import type { DB } from './schema.ts';
 import { lockDataFolder } from './pglite-lock.ts';
+import { PreparingClient } from './prepared.ts';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -38,7 +39,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, Client: PreparingClient });
   // A pool error (the server restarting) must not crash the process: the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -79,7 +80,7 @@ async function openPglite(dataDir: string, loadDataDir?: Blob | File): Promise<D
     unlock();
     throw err;
   }
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, Client: PreparingClient });
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { PREPARED } from '../../db/prepared.ts';
 import { FOLDER_CHANNEL } from './changes.ts';
 import { normaliseFlags } from './write.ts';
 import './tables.ts';
@@ -19,7 +20,7 @@ export type FlagResult = {
  * its newest version. Keywords compare without regard to case, as in
  * `applyFlags`; the current order is kept and new flags follow.
  */
-function newFlags(mode: FlagMode, wanted: string[]): RawBuilder<string[]> {
+export function newFlags(mode: FlagMode, wanted: string[]): RawBuilder<string[]> {
   const lower = wanted.map((f) => f.toLowerCase());
   if (mode === 'replace') return sql<string[]>`${wanted}::text[]`;
   if (mode === 'remove') {
@@ -27,6 +28,19 @@ function newFlags(mode: FlagMode, wanted: string[]): RawBuilder<string[]> {
   }
   return sql<string[]>`m.flags || array(select w from unnest(${wanted}::text[]) with ordinality as u(w, i)
     where lower(w) <> all(array(select lower(x) from unnest(m.flags) as o(x))) order by i)`;
+}
+
+/**
+ * The CTE `f` of a flag change: when the CTE `upd` changed any row, raises
+ * the folder's MODSEQ (already locked by the statement) and notifies every
+ * process. It returns one row when it did, none otherwise.
+ */
+export function raiseModseqAfterUpdate(folderId: string): RawBuilder<unknown> {
+  return sql`f as (
+      update mail_folders set highest_modseq = highest_modseq + 1
+      where id = ${folderId} and exists (select 1 from upd)
+      returning pg_notify(${FOLDER_CHANNEL}, json_build_object('folderId', id, 'accountId', account_id, 'modseq', highest_modseq)::text)
+    )`;
 }
 
 /** True when the change alters the row's flags (as sets, without regard to case). */
@@ -66,7 +80,7 @@ export async function setFlags(
   const next = newFlags(mode, wanted);
   // \Seen is kept apart as a column (unread counts, the unread index); leave it alone when the change cannot alter it.
   const touchesSeen = mode === 'replace' || wanted.includes('\\Seen');
-  const rows = await sql<{ uid: string; modseq: string | null; flags: string[] | null; modified: boolean | null }>`
+  const rows = await sql<{ uid: string; modseq: string | null; flags: string[] | null; modified: boolean | null }>`${PREPARED}
     with lock as (
       select highest_modseq + 1 as modseq ${lazyCommit} from mail_folders where id = ${folderId} for update
     ),
@@ -79,21 +93,14 @@ export async function setFlags(
         and ${changes(mode, wanted)}
       returning m.uid, m.modseq, m.flags
     ),
-    f as (
-      update mail_folders set highest_modseq = highest_modseq + 1
-      where id = ${folderId} and exists (select 1 from upd)
-      returning id, account_id, highest_modseq
-    ),
-    n as (
-      select pg_notify(${FOLDER_CHANNEL}, json_build_object('folderId', id, 'accountId', account_id, 'modseq', highest_modseq)::text) from f
-    ),
+    ${raiseModseqAfterUpdate(folderId)},
     stale as (
       select uid from mail_flags
       where ${since}::bigint is not null and folder_id = ${folderId} and uid = any(${uids}::bigint[]) and modseq > ${since}::bigint
     )
     select uid, modseq, flags, false as modified from upd
     union all select uid, null, null, true from stale
-    union all select null, null, null, null from n`.execute(db);
+    union all select null, null, null, null from f`.execute(db);
   const updated: FlagResult['updated'] = [];
   const modified: number[] = [];
   for (const r of rows.rows) {

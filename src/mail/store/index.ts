@@ -10,6 +10,7 @@ export {
   listMessages, searchMessages,
 } from './read.ts';
 export { setFlags, applyFlags, type FlagMode, type FlagResult } from './flags.ts';
+export { readMarkingSeen, type ReadMessage } from './read-seen.ts';
 export { copyMessages, moveMessages, expungeMessages, type UidMap } from './move.ts';
 export { FOLDER_CHANNEL, type FolderChange, listenForFolderChanges, changesSince, type ChangesSince } from './changes.ts';
 export { type MailboxUsage, mailboxUsage, wouldExceedQuota, setQuota, QuotaExceededError, STANDARD_QUOTA_BYTES, ENHANCED_QUOTA_BYTES } from './usage.ts';

@@ -1,5 +1,6 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { PREPARED } from '../../db/prepared.ts';
 import type { Envelope } from '../imap/protocol/envelope.ts';
 import type { BodyStructure } from '../imap/protocol/body-structure.ts';
 import { readBlob, SEARCH_CONFIG } from './write.ts';
@@ -43,12 +44,12 @@ export type MessageListItem = {
   hasAttachments: boolean;
 };
 
-type Row = {
+export type Row = {
   folder_id: string; uid: string; modseq: string; size: number; internal_date: Date; flags: string[];
   envelope: Envelope; body_structure: BodyStructure; blob_sha256: string; raw?: Buffer;
 };
 
-function toStored(r: Row): StoredMessage {
+export function toStored(r: Row): StoredMessage {
   const m: StoredMessage = {
     folderId: r.folder_id, uid: Number(r.uid), modseq: Number(r.modseq), size: r.size, internalDate: r.internal_date,
     flags: r.flags, envelope: r.envelope, bodyStructure: r.body_structure, blobSha256: r.blob_sha256,
@@ -62,6 +63,7 @@ function fetchQuery(db: Kysely<DB>, folderId: string, cols: FetchColumns) {
   const structure = cols.bodyStructure ?? true;
   let q = db
     .selectFrom('mail_messages as m')
+    .modifyFront(PREPARED)
     .innerJoin('mail_flags as f', (j) => j.onRef('f.folder_id', '=', 'm.folder_id').onRef('f.uid', '=', 'm.uid'))
     .select(['m.folder_id', 'm.uid', 'f.modseq', 'm.size', 'm.internal_date', 'f.flags', 'm.envelope', 'm.blob_sha256'])
     .select(structure ? sql<BodyStructure>`m.body_structure`.as('body_structure') : sql<BodyStructure>`null`.as('body_structure'))

@@ -1,4 +1,4 @@
-import { fetchByUids, fetchMessages, setFlags, type FetchColumns, type StoredMessage } from '../../store/index.ts';
+import { fetchByUids, fetchMessages, readMarkingSeen, type FetchColumns, type StoredMessage } from '../../store/index.ts';
 import { withEnvelopeDefaults } from '../protocol/envelope.ts';
 import { fetchResponse, type FetchAttribute, type FetchCommand, type FetchItem } from '../protocol/index.ts';
 import { MessageParts, partial } from '../server/body-sections.ts';
@@ -63,23 +63,18 @@ export const fetch: CommandSpec<FetchCommand> = {
       const slice = uids.slice(i, i + batch);
       // a run of consecutive messages (1:*, 500:999) is one range query rather than a list of UIDs
       const run = sel.seqOf(slice[slice.length - 1]) - sel.seqOf(slice[0]) + 1 === slice.length;
-      let msgs = run
-        ? await fetchMessages(ctx.db, sel.folder.id, { from: slice[0], to: slice[slice.length - 1] }, cols)
-        : await fetchByUids(ctx.db, sel.folder.id, slice, cols);
-      if (changedSince !== undefined) msgs = msgs.filter((m) => m.modseq > changedSince);
       const flagged = new Set<number>();
+      let msgs: StoredMessage[];
       if (markSeen) {
-        const unseen = msgs.filter((m) => !m.flags.includes('\\Seen')).map((m) => m.uid);
-        const r = await setFlags(ctx.db, sel.folder.id, unseen, 'add', ['\\Seen']);
-        const byUid = new Map(r.updated.map((u) => [u.uid, u]));
-        for (const m of msgs) {
-          const u = byUid.get(m.uid);
-          if (!u) continue;
-          m.flags = u.flags;
-          m.modseq = u.modseq;
-          flagged.add(m.uid);
-        }
-        if (r.updated.length) sel.noteOwnChange(r.updated.map((u) => u.uid), r.updated[0].modseq);
+        const read = await readMarkingSeen(ctx.db, sel.folder.id, slice, cols, changedSince);
+        for (const m of read) if (m.markedSeen) flagged.add(m.uid);
+        if (flagged.size) sel.noteOwnChange([...flagged], read.find((m) => m.markedSeen)!.modseq);
+        msgs = read;
+      } else {
+        msgs = run
+          ? await fetchMessages(ctx.db, sel.folder.id, { from: slice[0], to: slice[slice.length - 1] }, cols)
+          : await fetchByUids(ctx.db, sel.folder.id, slice, cols);
+        if (changedSince !== undefined) msgs = msgs.filter((m) => m.modseq > changedSince);
       }
       for (const m of msgs) {
         const seq = sel.seqOf(m.uid);

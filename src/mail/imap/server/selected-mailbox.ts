@@ -26,8 +26,13 @@ export class SelectedMailbox {
   private pendingExpunge = new Set<number>();
   /** MODSEQs this session already reported itself (its own STORE), so the change is not echoed twice. */
   private readonly reported = new Map<number, number>();
-  /** Set by the change hub when any process changes the folder; an unchanged folder needs no query. */
-  private dirty = false;
+  /**
+   * The highest MODSEQ the change hub announced that is not known to be this
+   * session's own: above `knownModseq`, the folder must be read. A number
+   * rather than a flag, because the notification of this session's own change
+   * can arrive before the reply to the statement that made it.
+   */
+  private heardModseq = 0;
   /** MODSEQs of this session's own flag changes: their notifications need no read. */
   private readonly own = new Set<number>();
   /** UID ranges (lo, hi] recent to this session, as flat pairs. */
@@ -41,7 +46,7 @@ export class SelectedMailbox {
   ) {
     this.knownModseq = folder.highestModseq;
     this.unwatch = hub.watch(folder.id, (modseq) => {
-      if (modseq > this.knownModseq && !this.own.has(modseq)) this.dirty = true;
+      if (modseq > this.heardModseq && !this.own.has(modseq)) this.heardModseq = modseq;
     });
   }
 
@@ -165,7 +170,8 @@ export class SelectedMailbox {
    * moves on, remembering nothing per message.
    */
   noteOwnChange(uids: number[], modseq: number): void {
-    if (modseq === this.knownModseq + 1 && !this.dirty) {
+    // MODSEQs are given one at a time under the folder's lock: the next one after what is known can only be this change
+    if (modseq === this.knownModseq + 1) {
       this.knownModseq = modseq;
       return;
     }
@@ -181,8 +187,7 @@ export class SelectedMailbox {
    */
   async refresh(db: Kysely<DB>, opts: { expungeAllowed: boolean; condstore: boolean; force?: boolean; rev2?: boolean }): Promise<Buffer[]> {
     const out: Buffer[] = [];
-    if (!opts.force && !this.dirty && !(opts.expungeAllowed && this.pendingExpunge.size)) return out;
-    this.dirty = false;
+    if (!opts.force && this.heardModseq <= this.knownModseq && !(opts.expungeAllowed && this.pendingExpunge.size)) return out;
     const ch = await changesSince(db, this.folder.id, this.knownModseq);
     for (const uid of ch.expunged) if (this.seqOf(uid)) this.pendingExpunge.add(uid);
     if (opts.expungeAllowed && this.pendingExpunge.size) {
