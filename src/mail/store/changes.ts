@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import type { Database } from '../../db/database.ts';
+import { PREPARED } from '../../db/prepared.ts';
 import './tables.ts';
 
 /**
@@ -43,29 +44,28 @@ export type ChangesSince = {
   expunged: number[];
 };
 
-/** What happened in a folder after `modseq` (CONDSTORE/QRESYNC, IDLE, webmail refresh). */
+/**
+ * What happened in a folder after `modseq` (CONDSTORE/QRESYNC, IDLE, NOOP,
+ * webmail refresh): one prepared statement, so the folder's MODSEQ and the
+ * changes come from one snapshot and a NOOP costs one round trip.
+ */
 export async function changesSince(db: Kysely<DB>, folderId: string, modseq: number): Promise<ChangesSince> {
-  const folder = await db.selectFrom('mail_folders').select(['highest_modseq', 'uid_next']).where('id', '=', folderId).executeTakeFirstOrThrow();
-  const changed = await db
-    .selectFrom('mail_flags')
-    .select(['uid', 'modseq', 'flags'])
-    .where('folder_id', '=', folderId)
-    .where('modseq', '>', String(modseq))
-    .orderBy('uid')
-    .execute();
-  const expunged = await db
-    .selectFrom('mail_expunged')
-    .select('uid')
-    .where('folder_id', '=', folderId)
-    .where('modseq', '>', String(modseq))
-    .orderBy('uid')
-    .execute();
-  return {
-    highestModseq: Number(folder.highest_modseq),
-    uidNext: Number(folder.uid_next),
-    changed: changed.map((r) => ({ uid: Number(r.uid), modseq: Number(r.modseq), flags: r.flags })),
-    expunged: expunged.map((r) => Number(r.uid)),
-  };
+  const since = String(modseq);
+  const { rows } = await sql<{ kind: 'folder' | 'changed' | 'expunged'; uid: string; modseq: string; flags: string[] | null }>`${PREPARED}
+    select 'folder' as kind, uid_next as uid, highest_modseq as modseq, null::text[] as flags from mail_folders where id = ${folderId}
+    union all
+    select 'changed', uid, modseq, flags from mail_flags where folder_id = ${folderId} and modseq > ${since}::bigint
+    union all
+    select 'expunged', uid, modseq, null from mail_expunged where folder_id = ${folderId} and modseq > ${since}::bigint
+    order by 1, 2`.execute(db);
+  const folder = rows.find((r) => r.kind === 'folder');
+  if (!folder) throw new Error(`Folder ${folderId} does not exist.`);
+  const out: ChangesSince = { highestModseq: Number(folder.modseq), uidNext: Number(folder.uid), changed: [], expunged: [] };
+  for (const r of rows) {
+    if (r.kind === 'changed') out.changed.push({ uid: Number(r.uid), modseq: Number(r.modseq), flags: r.flags! });
+    else if (r.kind === 'expunged') out.expunged.push(Number(r.uid));
+  }
+  return out;
 }
 
 /** Raises a folder's MODSEQ by one under its row lock and returns the new value. */
