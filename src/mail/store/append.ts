@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { PREPARED } from '../../db/prepared.ts';
 import { FOLDER_CHANNEL } from './changes.ts';
 import { summarise } from './summarise.ts';
 import { QuotaExceededError } from './usage.ts';
@@ -25,7 +26,7 @@ export async function appendMessage(
   const sha = sha256Hex(raw);
   const flags = normaliseFlags(opts.flags ?? []);
   const internalDate = opts.internalDate ?? new Date();
-  const r = await sql<{ room: boolean | null; uid: string | null; modseq: string | null }>`
+  const r = await sql<{ room: boolean | null; uid: string | null; modseq: string | null }>`${PREPARED}
     with room as (
       select ${!(opts.enforceQuota ?? true)}::boolean or coalesce(u.used_bytes, 0) + ${raw.length} <= a.mail_quota_bytes as ok
       from accounts a left join mail_usage u on u.account_id = a.id where a.id = ${folder.accountId}

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { PREPARED } from '../../db/prepared.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import './tables.ts';
 
@@ -110,13 +111,18 @@ export async function listFoldersWithCounts(db: Kysely<DB>, accountId: string): 
 
 export async function getFolder(db: Kysely<DB>, accountId: string, name: string): Promise<Folder | null> {
   const n = normaliseName(name);
-  if (n === 'INBOX') await ensureDefaultFolders(db, accountId);
-  const row = await db.selectFrom('mail_folders').select(FOLDER_COLUMNS).where('account_id', '=', accountId).where('name', '=', n).executeTakeFirst();
+  const find = () => db.selectFrom('mail_folders').modifyFront(PREPARED).select(FOLDER_COLUMNS).where('account_id', '=', accountId).where('name', '=', n).executeTakeFirst();
+  let row = await find();
+  // INBOX is made on first use; looking first and making it only when missing keeps an APPEND or SELECT to one round trip
+  if (!row && n === 'INBOX') {
+    await ensureDefaultFolders(db, accountId);
+    row = await find();
+  }
   return row ? toFolder(row) : null;
 }
 
 export async function getFolderById(db: Kysely<DB>, folderId: string): Promise<Folder | null> {
-  const row = await db.selectFrom('mail_folders').select(FOLDER_COLUMNS).where('id', '=', folderId).executeTakeFirst();
+  const row = await db.selectFrom('mail_folders').modifyFront(PREPARED).select(FOLDER_COLUMNS).where('id', '=', folderId).executeTakeFirst();
   return row ? toFolder(row) : null;
 }
 
