@@ -19,8 +19,8 @@ export type Decision = { outcome: 'approved' | 'rejected'; note?: string };
 export async function decideApproval(db: Kysely<DB>, notifier: Notifier, id: string, decision: Decision, ctx: ApprovalContext): Promise<ApprovalRequest> {
   const note = (decision.note ?? '').trim().slice(0, 1000);
   const { request, targetEmail } = await db.transaction().execute(async (trx) => {
-    if (!(await findApproval(trx, id))) throw new NotFoundError('That approval request does not exist.');
-    const r = await trx.selectFrom('approval_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+    const r = await findApproval(trx, id, { forUpdate: true });
+    if (!r) throw new NotFoundError('That approval request does not exist.');
     if (r.status !== 'pending') throw new ConflictError(`That request has already been ${r.status}${r.decided_by_label ? ` by ${r.decided_by_label}` : ''}.`);
     if (ctx.actor.kind === 'api_key') {
       throw new NotAllowedError('An API key acts as a Local Administrator, so it can ask but not approve. Someone with the Authorisations role decides in the Portal (Administration → Requests waiting for approval).');

@@ -105,7 +105,8 @@ export async function listPendingApprovals(db: Kysely<DB>, actor: Actor, limit =
   return q.orderBy('r.requested_at').limit(limit).execute();
 }
 
-export async function findApproval(db: Kysely<DB>, id: string): Promise<ApprovalRequest | undefined> {
+export async function findApproval(db: Kysely<DB>, id: string, opts: { forUpdate?: boolean } = {}): Promise<ApprovalRequest | undefined> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
-  return db.selectFrom('approval_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  const q = db.selectFrom('approval_requests').selectAll().where('id', '=', id);
+  return (opts.forUpdate ? q.forUpdate() : q).executeTakeFirst();
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import type { LifecyclePeriods } from '../shared/lifecycle-periods.ts';
 
 /**
  * The operator contract: every setting comes from the environment, with the
@@ -92,16 +93,7 @@ export type Settings = {
     retryBaseSeconds: number;
   };
   /** Account lifecycle periods (SPEC 3), in days, and how often each process looks for due work. */
-  lifecycle: {
-    leaverDays: number;
-    joinerAliasDays: number;
-    disableMaxDays: number;
-    inactiveAfterDays: number;
-    deleteInactiveAfterDays: number;
-    restoreDays: number;
-    warningDays: number;
-    intervalSeconds: number;
-  };
+  lifecycle: LifecyclePeriods & { intervalSeconds: number };
   /** Failed password attempts (any front door) before an account is locked, and for how long. */
   lockoutThreshold: number;
   lockoutMinutes: number;

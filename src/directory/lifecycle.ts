@@ -11,6 +11,7 @@ import { displayNameFor, STATUS_LABELS } from './accounts.ts';
 import { claimAddress, localPartFor } from './addresses.ts';
 import type { Context } from './organisations.ts';
 import { directoryDb } from './tables.ts';
+import type { LifecyclePeriods } from '../shared/lifecycle-periods.ts';
 
 /**
  * The account lifecycle an administrator drives (SPEC 3): leaver, joiner,
@@ -18,19 +19,10 @@ import { directoryDb } from './tables.ts';
  * account and writes its audit entry in one transaction, then tells the person
  * by email. The scheduled steps (inactivity, deletion) are in lifecycle-jobs.ts.
  */
-export type LifecyclePolicy = {
-  leaverDays: number;
-  joinerAliasDays: number;
-  disableMaxDays: number;
-  inactiveAfterDays: number;
-  deleteInactiveAfterDays: number;
-  restoreDays: number;
-  warningDays: number;
-  addressReuseDays: number;
-};
+export type LifecyclePolicy = LifecyclePeriods & { addressReuseDays: number };
 
 /** The periods from the operator's settings. */
-export function lifecyclePolicy(s: { lifecycle: Omit<LifecyclePolicy, 'addressReuseDays'>; addressReuseDays: number }): LifecyclePolicy {
+export function lifecyclePolicy(s: { lifecycle: LifecyclePeriods; addressReuseDays: number }): LifecyclePolicy {
   const l = s.lifecycle;
   return {
     leaverDays: l.leaverDays, joinerAliasDays: l.joinerAliasDays, disableMaxDays: l.disableMaxDays, inactiveAfterDays: l.inactiveAfterDays,

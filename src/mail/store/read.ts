@@ -75,7 +75,7 @@ function fetchQuery(db: Kysely<DB>, folderId: string, cols: FetchColumns) {
 
 /** Every UID in a folder, ascending: IMAP's message sequence numbers are positions in this list. */
 export async function listUids(db: Kysely<DB>, folderId: string): Promise<number[]> {
-  const rows = await db.selectFrom('mail_messages').select('uid').where('folder_id', '=', folderId).orderBy('uid').execute();
+  const rows = await db.selectFrom('mail_messages').modifyFront(PREPARED).select('uid').where('folder_id', '=', folderId).orderBy('uid').execute();
   return rows.map((r) => Number(r.uid));
 }
 

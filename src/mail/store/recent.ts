@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { PREPARED } from '../../db/prepared.ts';
 import './tables.ts';
 
 /**
@@ -18,7 +19,7 @@ export type RecentRange = { before: number; after: number };
 export async function claimRecent(db: Kysely<DB>, folderId: string, upToUid?: number): Promise<RecentRange> {
   const top = upToUid === undefined ? sql`(select uid_next - 1 from mail_folders where id = ${folderId})` : sql`${upToUid}::bigint`;
   // the locked sub-select returns the row as the last committer left it, so "before" is never stale
-  const raise = () => sql<{ before: string; after: string }>`
+  const raise = () => sql<{ before: string; after: string }>`${PREPARED}
     update mail_recent r set announced_uid = greatest(r.announced_uid, ${top})
     from (select folder_id, announced_uid from mail_recent where folder_id = ${folderId} for update) old
     where r.folder_id = old.folder_id
@@ -38,7 +39,7 @@ export async function claimRecent(db: Kysely<DB>, folderId: string, upToUid?: nu
 
 /** What a claim would return now, without claiming: EXAMINE and STATUS leave \Recent as it is. */
 export async function peekRecent(db: Kysely<DB>, folderId: string): Promise<RecentRange> {
-  const r = await sql<{ before: string | null; after: string }>`
+  const r = await sql<{ before: string | null; after: string }>`${PREPARED}
     select (select announced_uid from mail_recent where folder_id = f.id) as before, f.uid_next - 1 as after
     from mail_folders f where f.id = ${folderId}`.execute(db);
   const row = r.rows[0];
