@@ -41,8 +41,10 @@ export class PreparingClient extends pg.Client {
   override query(config: any, values?: any, callback?: any): any {
     const text: unknown = typeof config === 'string' ? config : config?.text;
     const marked = typeof text === 'string' && text.slice(0, 40).includes(MARK);
-    const self = this as unknown as { connection: object; _txStatus?: string | null };
-    const idle = self._txStatus === 'I' || self._txStatus == null;
+    const self = this as unknown as { connection: object; getTransactionStatus(): string | null };
+    // 'I': between transactions (null before the first reply, when the connection is new and so idle too)
+    const status = self.getTransactionStatus();
+    const idle = status === 'I' || status === null;
     if (idle && marked !== generic.has(self.connection)) {
       if (marked) generic.add(self.connection);
       else generic.delete(self.connection);

@@ -6,6 +6,8 @@
  * Tolerant by design: bare LF, missing boundaries and odd headers give a
  * best-effort tree, never an exception.
  */
+import { isUtf8 } from 'node:buffer';
+
 export type Header = { name: string; value: string };
 
 export type MimePart = {
@@ -138,7 +140,9 @@ type Budget = { parts: number };
 function parsePart(raw: Buffer, start: number, end: number, depth: number, budget: Budget, defaultType = 'text/plain'): MimePart {
   budget.parts++;
   const { headerEnd, bodyStart } = splitHeader(raw, start, end);
-  const headers = parseHeaders(raw.toString('latin1', start, headerEnd));
+  // RFC 6532 allows raw UTF-8 in header fields; any other 8-bit bytes are kept one character per byte
+  const headerBytes = raw.subarray(start, headerEnd);
+  const headers = parseHeaders(headerBytes.toString(isUtf8(headerBytes) ? 'utf8' : 'latin1'));
   const ct = parseStructuredValue(headerValue(headers, 'content-type'));
   let [type, subtype] = (ct.value || defaultType).toLowerCase().split('/', 2);
   if (!type || !subtype) [type, subtype] = defaultType.split('/');

@@ -113,8 +113,8 @@ export async function getFolder(db: Kysely<DB>, accountId: string, name: string)
   const n = normaliseName(name);
   const find = () => db.selectFrom('mail_folders').modifyFront(PREPARED).select(FOLDER_COLUMNS).where('account_id', '=', accountId).where('name', '=', n).executeTakeFirst();
   let row = await find();
-  // INBOX is made on first use; looking first and making it only when missing keeps an APPEND or SELECT to one round trip
-  if (!row && n === 'INBOX') {
+  // the standard folders are made on first use; looking first and making them only when missing keeps an APPEND or SELECT to one round trip
+  if (!row && DEFAULT_FOLDERS.some((f) => f.name === n)) {
     await ensureDefaultFolders(db, accountId);
     row = await find();
   }

@@ -37,6 +37,15 @@ test('the six standard folders appear on first use, with their special-use flags
   assert.ok(folders.every((f) => f.uidValidity > 0 && f.uidNext === 1));
 });
 
+test('asking for any standard folder by name makes them all on a new account, and an unknown name stays unknown', async () => {
+  const amara = (await database.db.selectFrom('accounts').select('id').where('email', '=', 'amara.okafor@care.example').executeTakeFirstOrThrow()).id;
+  assert.equal((await database.db.selectFrom('mail_folders').select('id').where('account_id', '=', amara).execute()).length, 0);
+  assert.equal(await getFolder(database.db, amara, 'No such folder'), null);
+  const drafts = await getFolder(database.db, amara, 'Drafts');
+  assert.equal(drafts?.specialUse, '\\Drafts');
+  assert.equal((await database.db.selectFrom('mail_folders').select('id').where('account_id', '=', amara).execute()).length, 6);
+});
+
 test('one message to many mailboxes stores its bytes once, and the last delete removes them', async () => {
   const janeInbox = (await getFolder(database.db, jane, 'INBOX'))!;
   const tomInbox = (await getFolder(database.db, tom, 'inbox'))!;

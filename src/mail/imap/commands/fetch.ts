@@ -55,6 +55,12 @@ export const fetch: CommandSpec<FetchCommand> = {
     if (cmd.changedSince !== undefined && !attrs.some((a) => a.name === 'MODSEQ')) attrs.push({ name: 'MODSEQ' });
     const needsBytes = attrs.some((a) => NEEDS_BYTES.has(a.name));
     const markSeen = !sel.readOnly && attrs.some(setsSeen);
+    const binaryParts = attrs.flatMap((a) => (a.name === 'BINARY[]' && !a.peek ? [a.part] : []));
+    const binaryMarksSeen = markSeen && binaryParts.length > 0;
+    const checkBinary = (raw: Buffer) => {
+      const parts = new MessageParts(raw);
+      for (const p of binaryParts) parts.binary(p);
+    };
     const uids = sel.resolve(cmd.sequence, cmd.uid, session.savedUids);
     const batch = needsBytes ? BATCH_WITH_BYTES : BATCH;
     const changedSince = cmd.changedSince === undefined ? undefined : Number(cmd.changedSince);
@@ -66,6 +72,8 @@ export const fetch: CommandSpec<FetchCommand> = {
       const flagged = new Set<number>();
       let msgs: StoredMessage[];
       if (markSeen) {
+        // BINARY[] of an encoding we cannot undo is NO [UNKNOWN-CTE]: find that out before anything is marked read
+        if (binaryMarksSeen) for (const m of await fetchByUids(ctx.db, sel.folder.id, slice, { raw: true, bodyStructure: false })) checkBinary(m.raw!);
         const read = await readMarkingSeen(ctx.db, sel.folder.id, slice, cols, changedSince);
         for (const m of read) if (m.markedSeen) flagged.add(m.uid);
         if (flagged.size) sel.noteOwnChange([...flagged], read.find((m) => m.markedSeen)!.modseq);

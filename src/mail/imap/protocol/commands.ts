@@ -107,6 +107,8 @@ export interface AppendMessage {
   message: Buffer;
   /** Sent as literal8 (`~{N}`): the client promises binary content (RFC 3516). */
   binary: boolean;
+  /** Sent as RFC 6855's `UTF8 (...)` data: the header may hold UTF-8. */
+  utf8?: true;
 }
 
 export interface AppendCommand extends Base {

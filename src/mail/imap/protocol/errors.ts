@@ -7,8 +7,8 @@
  * and bounded in length matters because it is echoed to the client verbatim.
  */
 
-/** Response codes the parser itself may suggest. */
-export type ParseErrorCode = 'TOOBIG' | 'BADCHARSET' | 'PARSE' | 'CLIENTBUG';
+/** Response codes the parser may suggest; UNKNOWN-CTE is raised later, when BINARY meets an encoding it cannot undo. */
+export type ParseErrorCode = 'TOOBIG' | 'BADCHARSET' | 'PARSE' | 'CLIENTBUG' | 'UNKNOWN-CTE';
 
 export interface ParseErrorInit {
   tag?: string;

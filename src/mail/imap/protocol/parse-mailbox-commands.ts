@@ -165,9 +165,24 @@ export function parseAppend(tag: string, args: Args): AppendCommand {
       args.next('date-time');
       msg.date = parseDateTime(maybeDate.value);
     }
-    const data = args.next('message literal');
+    const utf8 = args.peekAtom() === 'UTF8';
+    if (utf8) {
+      args.next('UTF8');
+      if (!args.ctx.utf8) throw new ImapParseError('APPEND UTF8 (...) needs ENABLE UTF8=ACCEPT first');
+    }
+    const data = utf8 ? wrappedLiteral(args.list('UTF8 message data')) : args.next('message literal');
     if (data.type !== 'literal') throw new ImapParseError(`APPEND message must be a literal, got ${describeValue(data)}`);
-    messages.push({ flags, ...(msg.date ? { date: msg.date } : {}), message: data.value, binary: data.binary });
+    // CHAR8 excludes NUL: only a literal8 may carry it (RFC 3516 4.4, RFC 9051 4.3.1)
+    if (!data.binary && data.value.includes(0)) {
+      throw new ImapParseError('APPEND message holds a NUL byte; send binary content as a literal8 (~{N})');
+    }
+    messages.push({ flags, ...(msg.date ? { date: msg.date } : {}), message: data.value, binary: data.binary, ...(utf8 ? { utf8: true as const } : {}) });
   } while (args.remaining > 0);
   return { tag, name: 'APPEND', mailbox, messages };
+}
+
+/** RFC 6855 4: `UTF8 (~{N}...)` holds exactly one literal; a plain literal is taken too, as clients send it. */
+function wrappedLiteral(items: ImapValue[]): ImapValue {
+  if (items.length !== 1) throw new ImapParseError('APPEND UTF8 (...) must hold exactly one literal');
+  return items[0];
 }

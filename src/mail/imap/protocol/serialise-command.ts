@@ -95,7 +95,8 @@ function writeBody(w: Wire, c: Command): void {
       for (const m of c.messages) {
         if (m.flags.length) w.text(` (${m.flags.join(' ')})`);
         if (m.date) w.text(' ').quoted(formatDateTime(m.date));
-        w.text(' ').literal(m.message, m.binary);
+        if (m.utf8) w.text(' UTF8 (').literal(m.message, m.binary).text(')');
+        else w.text(' ').literal(m.message, m.binary);
       }
       return;
     case 'EXPUNGE':

@@ -10,7 +10,7 @@ import type { ImapOptions } from './types.ts';
 const AFTER_SIGN_IN = [
   'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UIDPLUS', 'MOVE', 'UNSELECT', 'CHILDREN',
   'SPECIAL-USE', 'CREATE-SPECIAL-USE', 'LIST-EXTENDED', 'LIST-STATUS', 'CONDSTORE', 'ESEARCH', 'SEARCHRES',
-  'SORT', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'QUOTA', 'QUOTA=RES-STORAGE',
+  'SORT', 'THREAD=REFERENCES', 'THREAD=ORDEREDSUBJECT', 'QUOTA', 'QUOTA=RES-STORAGE', 'BINARY', 'UTF8=ACCEPT',
 ];
 
 export function signInAllowed(session: Session, options: ImapOptions): boolean {

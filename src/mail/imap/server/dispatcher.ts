@@ -1,10 +1,12 @@
 /**
  * The one place that decides whether a command may run now: it checks the
- * session state, runs the command's handler, tells the client what other
- * sessions changed in the selected mailbox, then writes the tagged reply.
+ * session state and what the session's ENABLE ruled out, runs the command's
+ * handler, tells the client what other sessions changed in the selected
+ * mailbox, then writes the tagged reply.
  */
 import { tagged, type Command } from '../protocol/index.ts';
 import { COMMANDS } from '../commands/index.ts';
+import { refusalFor } from './enabled-limits.ts';
 import { resultForError } from './errors.ts';
 import { sendUpdates } from './updates.ts';
 import type { Session } from './session.ts';
@@ -22,9 +24,12 @@ export async function dispatch(cmd: Command, session: Session, ctx: ImapContext)
   const name = commandName(cmd);
   const spec = COMMANDS[cmd.name];
   let result: CommandResult;
+  const refusal = spec ? refusalFor(cmd, session) : null;
   if (!spec) result = bad(`${name} is not supported by this server`);
   else if (!spec.states.includes(session.state)) {
     result = bad(`${name} is not allowed ${STATE_TEXT[session.state]}${session.state === 'notAuthenticated' ? '; sign in first with LOGIN or AUTHENTICATE' : session.state === 'authenticated' ? '; SELECT a mailbox first' : ''}`);
+  } else if (refusal) {
+    result = bad(refusal);
   } else {
     try {
       result = await (spec.handler as (c: Command, s: Session, x: ImapContext) => Promise<CommandResult>)(cmd, session, ctx);

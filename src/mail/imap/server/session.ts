@@ -15,7 +15,7 @@ export interface Transport {
   drained(): Promise<void>;
   /** The next raw line from the client (SASL response, IDLE's DONE); null when the connection closed. */
   readLine(): Promise<string | null>;
-  /** Mailbox names in later commands are UTF-8 rather than modified UTF-7 (IMAP4rev2). */
+  /** Mailbox names in later commands are UTF-8 rather than modified UTF-7 (UTF8=ACCEPT, IMAP4rev2). */
   setUtf8(on: boolean): void;
   /** Wraps the socket in TLS (after STARTTLS's tagged OK was written). */
   startTls(): Promise<void>;
@@ -36,6 +36,8 @@ export class Session {
   condstore = false;
   /** ENABLE IMAP4rev2 (RFC 9051): no \Recent, no RECENT responses, ESEARCH replies to SEARCH. */
   rev2 = false;
+  /** UTF-8 mailbox names both ways: ENABLE UTF8=ACCEPT (RFC 6855), or IMAP4rev2, which includes it. */
+  utf8 = false;
   /** What ENABLE switched on. */
   readonly enabled = new Set<string>();
   /** The client's name and version from ID, for sign-in diagnostics. */
@@ -45,9 +47,15 @@ export class Session {
 
   constructor(readonly transport: Transport) {}
 
-  /** How mailbox names are written to this client: UTF-8 once IMAP4rev2 is enabled, modified UTF-7 before. */
+  /** How mailbox names are written to this client: UTF-8 once UTF8=ACCEPT or IMAP4rev2 is enabled, modified UTF-7 before. */
   get names(): WireOptions {
-    return this.rev2 ? UTF8_NAMES : {};
+    return this.utf8 ? UTF8_NAMES : {};
+  }
+
+  /** Names are read and written as UTF-8 from the next command on. */
+  useUtf8(): void {
+    this.utf8 = true;
+    this.transport.setUtf8(true);
   }
 
   send(bytes: Buffer): boolean {

@@ -150,7 +150,9 @@ function commandFor(tag: string): fc.Arbitrary<Command> {
     rec({
       mailbox: mailboxArb,
       messages: fc.array(
-        rec({ flags: fc.uniqueArray(flagArb, { maxLength: 3 }), date: dateTimeArb, message: bufferArb, binary: fc.boolean() }, { requiredKeys: ['flags', 'message', 'binary'] }),
+        rec({ flags: fc.uniqueArray(flagArb, { maxLength: 3 }), date: dateTimeArb, message: bufferArb, binary: fc.boolean() }, { requiredKeys: ['flags', 'message', 'binary'] })
+          // only a literal8 may carry NUL (RFC 3516), so such a message is always binary
+          .map((m) => (m.message.includes(0) ? { ...m, binary: true } : m)),
         { minLength: 1, maxLength: 3 },
       ),
     }).map((r) => ({ tag, name: 'APPEND' as const, ...r })),
