@@ -2,10 +2,11 @@ import pg from 'pg';
 import { sql } from 'kysely';
 
 /**
- * Statements run on every IMAP command (FETCH, STORE) are prepared once per
- * connection and kept, and run with PostgreSQL's generic plan, so the server
- * neither parses nor plans them again: on a one-message FETCH BODY[], parsing
- * and planning took more of the database's time than running the statement.
+ * Statements run on every IMAP command (FETCH, STORE, APPEND, NOOP) are
+ * prepared once per connection and kept, and run with PostgreSQL's generic
+ * plan, so the server neither parses nor plans them again: on a one-message
+ * FETCH BODY[], parsing and planning took more of the database's time than
+ * running the statement.
  *
  * A statement opts in by starting with `PREPARED` (from a query builder,
  * `.modifyFront(PREPARED)`). Its text must not vary with the values (lists go
