@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     process.stdout.write('ready\n');
     await new Promise(() => {});
   }
-  const uids = arg && workload === 'body' ? arg.split(',').map(Number) : [];
+  const uids = arg && (workload === 'body' || workload === 'peek') ? arg.split(',').map(Number) : [];
   // One untimed STORE first: it meets the first-touch costs (and the sign-in's own writes still settling), not the steady rate.
   if (workload === 'store') await Promise.all(clients.map((c) => c.command('STORE 1:* -FLAGS.SILENT (\\Flagged)')));
   const started = process.hrtime.bigint();
@@ -106,8 +106,9 @@ async function main(): Promise<void> {
         commands++;
         break;
       case 'body':
+      case 'peek':
         for (const uid of uids) {
-          await c.command(`UID FETCH ${uid} BODY[]`);
+          await c.command(`UID FETCH ${uid} ${workload === 'peek' ? 'BODY.PEEK[]' : 'BODY[]'}`);
           commands++;
         }
         break;
