@@ -5,8 +5,7 @@
  * header, STORE +FLAGS on all, with 1 and 8 clients; then the memory each of
  * BENCH_IMAP_IDLE (1,000) idle connections costs. Dovecot, when installed
  * (Debian's dovecot-imapd; see dovecot.ts), gets the same mailbox and the same
- * load client at the same time (Dovecot's index and envelope cache warmed
- * first), and each figure is shown beside its own as a
+ * load client at the same time (Dovecot's envelope cache warmed first), and each figure is shown beside its own as a
  * ratio (above 1 means Caremail is faster); without it, the figures the issue
  * gives for Dovecot on this machine with one client stand in.
  *
@@ -114,7 +113,7 @@ async function main(): Promise<void> {
     const ours: Target = { port: server.port, user: USER, pass: PASS };
     dovecot = await startDovecot();
     console.log(`IMAP benchmark on PostgreSQL, ${N} messages of 4 KiB in one INBOX` +
-      (dovecot ? ', beside Dovecot measured now with the same client and mailbox' : '; Dovecot figures from the issue (one client)'));
+      (dovecot ? `, beside Dovecot (${dovecot.storage}) measured now with the same client and mailbox` : '; Dovecot figures from the issue (one client)'));
     /** Dovecot's figure for a row: measured now, or the issue's for one client, or none. */
     const theirs = async (run: (d: Dovecot) => Promise<number>, issue: number | null, clients: number) =>
       dovecot ? run(dovecot) : clients === 1 ? issue : null;
@@ -140,8 +139,7 @@ async function main(): Promise<void> {
     if (dovecot) {
       const d = dovecot;
       d.fill((function* () { for (let k = APPENDS; k < N; k++) yield message(k); })());
-      // Dovecot indexes the new files at its first SELECT and caches envelopes at the first FETCH of them;
-      // Caremail did both at delivery. Neither is timed.
+      // Dovecot caches envelopes at the first FETCH of them; Caremail did that at delivery. Not timed.
       await client(d, 'select', 1);
       await client(d, 'fetch', 1);
     }
@@ -194,10 +192,6 @@ async function main(): Promise<void> {
       dovecotPerConn === null ? '' : kib(dovecotPerConn), dovecotPerConn === null ? '' : `${(dovecotPerConn / perConn).toFixed(1)}x less`);
     row('  of which JavaScript heap', IDLE, kib((afterIdle.heapUsed - before.heapUsed) / IDLE));
 
-    if (dovecot) {
-      console.log('(FETCH BODY[] sets \\Seen. Dovecot, as installed, waits for the disk on that change; Caremail commits flag changes');
-      console.log(' without waiting for the disk (docs/DECISIONS.md). BODY.PEEK[] compares the reading alone.)');
-    }
     console.log('');
     const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['measure', 'clients', 'Caremail', 'Dovecot', 'ratio'], ...rows].map((r) => r[i].length)));
     for (const r of [['measure', 'clients', 'Caremail', 'Dovecot', 'ratio'], ...rows]) console.log(r.map((x, i) => x.padEnd(widths[i])).join('  '));
