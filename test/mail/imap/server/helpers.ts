@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -127,4 +128,31 @@ export class RawClient {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** A RawClient signed in as `user` (Jane by default). */
+export async function signedIn(world: ImapWorld, user = JANE): Promise<RawClient> {
+  const c = await RawClient.connect(world.server.port);
+  const reply = await c.command('l', `LOGIN ${user} ${PASSWORD}`);
+  if (!/l OK/.test(reply)) throw new Error(`LOGIN as ${user} failed: ${reply}`);
+  return c;
+}
+
+/**
+ * Runs a real client program without blocking this process, whose event loop
+ * serves the IMAP server under test; killed after `timeoutMs`.
+ */
+export function runProgram(cmd: string, args: string[], timeoutMs = 60_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }

@@ -3,9 +3,9 @@
  * over STARTTLS and over implicit TLS.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
-import { imapWorld, JANE, PASSWORD, sampleMessage, type ImapWorld } from './helpers.ts';
+import { imapWorld, JANE, PASSWORD, sampleMessage, type ImapWorld, runProgram } from './helpers.ts';
 
 const python = spawnSync('python3', ['--version']).status === 0;
 let world: ImapWorld;
@@ -57,24 +57,9 @@ s.logout()
 print(json.dumps(out))
 `;
 
-/** Runs a program without blocking this process, whose event loop serves the IMAP server. */
-function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 test('python imaplib: STARTTLS, LOGIN, LIST, SELECT, SEARCH, FETCH, STORE, APPEND, EXPUNGE, QUOTA, implicit TLS', { skip: python ? false : 'python3 is not installed' }, async () => {
-  const r = await run('python3', ['-c', SCRIPT, String(world.server.port), String(world.server.tlsPort), JANE, PASSWORD]);
+  const r = await runProgram('python3', ['-c', SCRIPT, String(world.server.port), String(world.server.tlsPort), JANE, PASSWORD]);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.ok(out.caps_before.includes('STARTTLS'));

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { imapWorld, JANE, PASSWORD, RawClient, sampleMessage, TOM, type ImapWorld } from './helpers.ts';
+import { imapWorld, JANE, PASSWORD, RawClient, sampleMessage, TOM, type ImapWorld, signedIn } from './helpers.ts';
 
 let world: ImapWorld;
 
@@ -17,19 +17,14 @@ before(async () => {
 });
 after(() => world.close());
 
-async function signedIn(user = JANE): Promise<RawClient> {
-  const c = await RawClient.connect(world.server.port);
-  assert.match(await c.command('l', `LOGIN ${user} ${PASSWORD}`), /l OK/);
-  return c;
-}
 
 const recentOf = (reply: string) => Number(/\* (\d+) RECENT/.exec(reply)?.[1] ?? -1);
 
 test('a new message is recent to exactly one session: the first to select its folder, or the first to hear of it', async () => {
   for (let n = 1; n <= 3; n++) await world.deliver(TOM, sampleMessage(n));
-  const a = await signedIn(TOM);
-  const b = await signedIn(TOM);
-  const watcher = await signedIn(TOM);
+  const a = await signedIn(world, TOM);
+  const b = await signedIn(world, TOM);
+  const watcher = await signedIn(world, TOM);
   assert.match(await watcher.command('s0', 'STATUS INBOX (MESSAGES RECENT)'), /\* STATUS INBOX \(MESSAGES 3 RECENT 3\)/);
   // EXAMINE looks without taking (RFC 3501 6.3.2)
   assert.equal(recentOf(await watcher.command('e1', 'EXAMINE INBOX')), 3);
@@ -58,7 +53,7 @@ test('a new message is recent to exactly one session: the first to select its fo
   // \Recent is the server's to give, never the client's to set
   assert.match(await b.command('b6', 'STORE 1 +FLAGS (\\Recent)'), /b6 BAD \\Recent cannot be set/);
   assert.match(await b.command('b7', 'STORE 1 FLAGS (\\Answered)'), /\* 1 FETCH \(FLAGS \(\\Answered\)\)/);
-  const fresh = await signedIn(TOM);
+  const fresh = await signedIn(world, TOM);
   assert.equal(recentOf(await fresh.command('f1', 'SELECT INBOX')), 0);
   for (const c of [a, b, watcher, fresh]) c.close();
 });
@@ -66,7 +61,7 @@ test('a new message is recent to exactly one session: the first to select its fo
 test('sessions selecting at the same moment share the new messages between them without overlap', async () => {
   await world.deliver(TOM, sampleMessage(5), 'Archive');
   await world.deliver(TOM, sampleMessage(6), 'Archive');
-  const clients = await Promise.all(Array.from({ length: 5 }, () => signedIn(TOM)));
+  const clients = await Promise.all(Array.from({ length: 5 }, () => signedIn(world, TOM)));
   const counts = await Promise.all(clients.map(async (c, i) => recentOf(await c.command(`x${i}`, 'SELECT Archive'))));
   assert.equal(counts.reduce((s, n) => s + n, 0), 2, `RECENT counts ${counts.join(', ')}`);
   for (const c of clients) c.close();
@@ -93,7 +88,7 @@ test('ENABLE IMAP4rev2 drops \\Recent and RECENT, answers SEARCH with ESEARCH, L
   const listed = Buffer.from(await c.command('c9', 'LIST "" "Clinic*"'), 'latin1').toString('utf8');
   assert.match(listed, /\* LIST \(\\NonExistent \\HasChildren\) "\/" "Clinic Café"\r\n/);
   assert.match(listed, /\* LIST \(\\HasNoChildren\) "\/" "Clinic Café\/Notes"\r\n/);
-  const old = await signedIn();
+  const old = await signedIn(world);
   assert.match(await old.command('o1', 'LIST "" "Clinic*"'), /\* LIST \(\\Noselect \\HasChildren\) "\/" "Clinic Caf&AOk-"\r\n/);
   assert.match(await old.command('o2', 'STATUS "Clinic Caf&AOk-/Notes" (MESSAGES)'), /\* STATUS "Clinic Caf&AOk-\/Notes" \(MESSAGES 0\)/);
   assert.match(await c.command('c10', 'DELETE "Clinic Café/Notes"'), /c10 OK/);
@@ -102,7 +97,7 @@ test('ENABLE IMAP4rev2 drops \\Recent and RECENT, answers SEARCH with ESEARCH, L
 });
 
 test('NAMESPACE offers "Shared/" for shared mailboxes, and listing it answers cleanly with nothing yet', async () => {
-  const c = await signedIn();
+  const c = await signedIn(world);
   assert.match(await c.command('n1', 'NAMESPACE'), /^\* NAMESPACE \(\("" "\/"\)\) NIL \(\("Shared\/" "\/"\)\)\r\n/m);
   for (const pattern of ['Shared/*', 'Shared/%', 'Shared']) {
     assert.match(await c.command('n2', `LIST "" "${pattern}"`), /^n2 OK LIST completed\r\n$/, pattern);

@@ -6,10 +6,10 @@
  * and python's imaplib.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import { imapWorld, JANE, PASSWORD, RawClient, sampleMessage, TOM, type ImapWorld } from './helpers.ts';
+import { imapWorld, JANE, PASSWORD, RawClient, sampleMessage, TOM, type ImapWorld, runProgram, signedIn } from './helpers.ts';
 
 const python = spawnSync('python3', ['--version']).status === 0;
 let world: ImapWorld;
@@ -19,11 +19,6 @@ before(async () => {
 });
 after(() => world.close());
 
-async function signedIn(user = JANE): Promise<RawClient> {
-  const c = await RawClient.connect(world.server.port);
-  assert.match(await c.command('l', `LOGIN ${user} ${PASSWORD}`), /l OK/);
-  return c;
-}
 
 /** Bytes a part with Content-Transfer-Encoding: binary may hold: NUL, bare LF, bare CR, 8-bit. */
 const PAYLOAD = Buffer.from([0x00, 0x01, 0x0a, 0x41, 0x0d, 0x42, 0x00, 0xff, 0x0d, 0x0a, 0x43]);
@@ -62,7 +57,7 @@ test('BINARY and UTF8=ACCEPT are offered after sign-in, not before', async () =>
 });
 
 test('APPEND ~{N} stores NUL, bare CR and LF as given; BINARY[] gives them back as ~{N}, BODY[] as {N} without NUL', async () => {
-  const c = await signedIn();
+  const c = await signedIn(world);
   await c.command('s0', 'CREATE Traces');
   const message = binaryMessage('Binary trace');
   assert.match(await appendLiteral8(c, 'a1', 'Traces', message), /^a1 OK \[APPENDUID \d+ 1\] APPEND completed\r\n$/);
@@ -91,7 +86,7 @@ test('APPEND ~{N} stores NUL, bare CR and LF as given; BINARY[] gives them back 
 });
 
 test('a non-synchronising literal8 and MULTIAPPEND work too', async () => {
-  const c = await signedIn();
+  const c = await signedIn(world);
   await c.command('s0', 'CREATE Traces2');
   const one = binaryMessage('First');
   const two = binaryMessage('Second');
@@ -107,7 +102,7 @@ test('a non-synchronising literal8 and MULTIAPPEND work too', async () => {
 });
 
 test('a NUL in a plain {N} literal is BAD and nothing is stored', async () => {
-  const c = await signedIn();
+  const c = await signedIn(world);
   await c.command('s0', 'CREATE Refused');
   const withNul = Buffer.from('Subject: x\r\n\r\na\u0000b\r\n', 'latin1');
   c.write(`a1 APPEND Refused {${withNul.length}}\r\n`);
@@ -126,7 +121,7 @@ test('a NUL in a plain {N} literal is BAD and nothing is stored', async () => {
 test('BINARY of a part in a transfer encoding the server cannot undo is NO [UNKNOWN-CTE]', async () => {
   await world.deliver(JANE, 'Subject: old\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n' +
     '--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 a\r\n`\r\nend\r\n--x--\r\n', 'Drafts');
-  const c = await signedIn();
+  const c = await signedIn(world);
   await c.command('s1', 'EXAMINE Drafts');
   assert.equal(await c.command('f1', 'FETCH 1 BINARY.PEEK[2]'),
     'f1 NO [UNKNOWN-CTE] Part 2 has the transfer encoding x-uuencode, which this server cannot decode\r\n');
@@ -140,7 +135,7 @@ test('BINARY of a part in a transfer encoding the server cannot undo is NO [UNKN
 });
 
 test('ENABLE UTF8=ACCEPT: UTF-8 names both ways, UTF8 (~{N}) APPEND, SEARCH without CHARSET', async () => {
-  const c = await signedIn();
+  const c = await signedIn(world);
   assert.equal(await c.command('e1', 'ENABLE UTF8=ACCEPT'), '* ENABLED UTF8=ACCEPT\r\ne1 OK ENABLE completed\r\n');
   assert.equal(await c.command('e2', 'ENABLE UTF8=ACCEPT'), '* ENABLED\r\ne2 OK ENABLE completed\r\n');
   assert.equal(await c.command('c1', 'CREATE "Añadidos/Ωmega"'), 'c1 OK CREATE completed\r\n');
@@ -148,7 +143,7 @@ test('ENABLE UTF8=ACCEPT: UTF-8 names both ways, UTF8 (~{N}) APPEND, SEARCH with
   assert.equal(listed, '* LIST (\\HasNoChildren) "/" "Añadidos/Ωmega"\r\n* LIST (\\Noselect \\HasChildren) "/" "Añadidos"\r\nc2 OK LIST completed\r\n');
   assert.match(Buffer.from(await c.command('c3', 'STATUS "Añadidos/Ωmega" (MESSAGES)'), 'latin1').toString('utf8'),
     /^\* STATUS "Añadidos\/Ωmega" \(MESSAGES 0\)\r\nc3 OK/);
-  const rev1 = await signedIn();
+  const rev1 = await signedIn(world);
   assert.match(await rev1.command('o1', 'LIST "" "A&APE-adidos/*"'), /^\* LIST \(\\HasNoChildren\) "\/" A&APE-adidos\/&A6k-mega\r\no1 OK/);
 
   // RFC 6855 4: a message with UTF-8 in its header, wrapped in UTF8 (literal8)
@@ -180,7 +175,7 @@ test('ENABLE UTF8=ACCEPT: UTF-8 names both ways, UTF8 (~{N}) APPEND, SEARCH with
 });
 
 test('ENABLE UTF8=ACCEPT is refused with a mailbox selected; IMAP4rev2 includes it and keeps SEARCH CHARSET', async () => {
-  const c = await signedIn();
+  const c = await signedIn(world);
   await c.command('s1', 'SELECT INBOX');
   assert.equal(await c.command('e1', 'ENABLE UTF8=ACCEPT'), 'e1 BAD ENABLE UTF8=ACCEPT is only valid before a mailbox is selected; UNSELECT first\r\n');
   await c.command('u1', 'UNSELECT');
@@ -195,7 +190,7 @@ test('ENABLE UTF8=ACCEPT is refused with a mailbox selected; IMAP4rev2 includes 
 });
 
 test('a session that enabled IMAP4rev2 gets BAD for what rev2 removed; a rev1 session keeps it all', async () => {
-  const rev2 = await signedIn(TOM);
+  const rev2 = await signedIn(world, TOM);
   await rev2.command('e', 'ENABLE IMAP4rev2');
   await rev2.command('x', 'LIST "" "*"');
   await world.deliver(TOM, sampleMessage(31), 'Archive');
@@ -222,7 +217,7 @@ test('a session that enabled IMAP4rev2 gets BAD for what rev2 removed; a rev1 se
   assert.match(await rev2.command('k2', 'LIST "" "Archive" RETURN (SUBSCRIBED)'), /^\* LIST \([^)]*\\Subscribed[^)]*\) "\/" Archive\r\nk2 OK/);
   assert.equal(await rev2.command('k3', 'SEARCH UNSEEN'), '* ESEARCH (TAG "k3") ALL 1\r\nk3 OK SEARCH completed\r\n');
 
-  const rev1 = await signedIn(TOM);
+  const rev1 = await signedIn(world, TOM);
   assert.match(await rev1.command('o1', 'LSUB "" "Archive"'), /^\* LSUB \(\) "\/" Archive\r\no1 OK LSUB completed\r\n$/);
   await rev1.command('o2', 'EXAMINE Archive');
   assert.match(await rev1.command('o3', 'FETCH 1 RFC822.HEADER'), /^\* 1 FETCH \(RFC822\.HEADER \{\d+\}\r\nFrom: /);
@@ -275,23 +270,9 @@ m.logout()
 print(json.dumps(out))
 `;
 
-function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
 
 test('python imaplib: enable("UTF8=ACCEPT"), then CREATE, LIST and SELECT a UTF-8 name', { skip: python ? false : 'python3 is not installed' }, async () => {
-  const r = await run('python3', ['-c', SCRIPT, String(world.server.port), TOM, PASSWORD]);
+  const r = await runProgram('python3', ['-c', SCRIPT, String(world.server.port), TOM, PASSWORD]);
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.deepEqual(out.enable, ['OK', 'UTF8=ACCEPT']);
