@@ -22,9 +22,23 @@ export type ServiceProcess = { child: ChildProcess; httpPort: number; baseUrl: s
 /**
  * Runs `caremail serve` as its own process, exactly as an operator would, on
  * free ports; with a PostgreSQL URL it shares that database, otherwise it gets
- * its own PGlite data folder.
+ * its own PGlite data folder. A port found free can be taken by another test
+ * before the service binds it: the service then stops at once, and is started
+ * again on other ports.
  */
 export async function startServiceProcess(opts: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<ServiceProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTaken)) throw err;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startOnce(opts: { databaseUrl?: string; env?: Record<string, string> }): Promise<ServiceProcess> {
   const httpPort = await freePort();
   const dataDir = opts.databaseUrl ? '' : mkdtempSync(join(tmpdir(), 'caremail-svc-'));
   const env: Record<string, string> = {
@@ -49,12 +63,18 @@ export async function startServiceProcess(opts: { databaseUrl?: string; env?: Re
   // Generous: on a busy two-core machine a first start (initdb, migrations, keys) can take a while.
   const deadline = Date.now() + 180_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`caremail serve exited early:\n${out}`);
-    try {
-      const res = await fetch(`${baseUrl}/healthz`);
-      if (res.ok) break;
-    } catch {
-      /* not listening yet */
+    if (child.exitCode !== null) {
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      throw new (/EADDRINUSE/.test(out) ? PortTaken : Error)(`caremail serve exited early:\n${out}`);
+    }
+    // "Caremail is running." is printed once every door is open; the Portal answers earlier than that
+    if (out.includes('Caremail is running.')) {
+      try {
+        const res = await fetch(`${baseUrl}/healthz`);
+        if (res.ok) break;
+      } catch {
+        /* not answering yet */
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -68,6 +68,24 @@ export async function changesSince(db: Kysely<DB>, folderId: string, modseq: num
   return out;
 }
 
+/**
+ * What changed in a folder's list of UIDs: the messages with a UID above
+ * `afterUid`, and those expunged after `modseq` (every removal of a message
+ * from a folder is recorded in mail_expunged, by `expungeMessages` and
+ * `moveMessages`, the only ways out). With a list read earlier, this brings
+ * it up to date without reading the whole folder again.
+ */
+export async function uidListChanges(db: Kysely<DB>, folderId: string, afterUid: number, modseq: number): Promise<{ added: number[]; expunged: number[] }> {
+  const { rows } = await sql<{ added: boolean; uid: string }>`${PREPARED}
+    select true as added, uid from mail_messages where folder_id = ${folderId} and uid > ${afterUid}::bigint
+    union all
+    select false, uid from mail_expunged where folder_id = ${folderId} and modseq > ${String(modseq)}::bigint
+    order by 2`.execute(db);
+  const out = { added: [] as number[], expunged: [] as number[] };
+  for (const r of rows) (r.added ? out.added : out.expunged).push(Number(r.uid));
+  return out;
+}
+
 /** Raises a folder's MODSEQ by one under its row lock and returns the new value. */
 export async function nextModseq(trx: Kysely<DB>, folderId: string): Promise<{ modseq: number; accountId: string }> {
   const row = await sql<{ highest_modseq: string; account_id: string }>`

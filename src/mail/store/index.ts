@@ -12,7 +12,7 @@ export {
 export { setFlags, applyFlags, type FlagMode, type FlagResult } from './flags.ts';
 export { readMarkingSeen, type ReadMessage } from './read-seen.ts';
 export { copyMessages, moveMessages, expungeMessages, type UidMap } from './move.ts';
-export { FOLDER_CHANNEL, type FolderChange, listenForFolderChanges, changesSince, type ChangesSince } from './changes.ts';
+export { FOLDER_CHANNEL, type FolderChange, listenForFolderChanges, changesSince, type ChangesSince, uidListChanges } from './changes.ts';
 export { type MailboxUsage, mailboxUsage, wouldExceedQuota, setQuota, QuotaExceededError, STANDARD_QUOTA_BYTES, ENHANCED_QUOTA_BYTES } from './usage.ts';
 export { summarise, type MessageSummary } from './summarise.ts';
 export { readRawMany, readHeadersMany, folderCounts, messageFacts, uidsWithFlag, uidsWithHeaderText, uidsWithSubjectText, type FolderCounts, type MessageFacts } from './imap-reads.ts';

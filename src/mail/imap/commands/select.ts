@@ -22,7 +22,7 @@ export const select: CommandSpec<SelectCommand> = {
     const folder = await getFolder(ctx.db, session.accountId!, cmd.mailbox);
     if (!folder) return no(`There is no mailbox called ${cmd.mailbox}`, { name: 'NONEXISTENT' });
     const readOnly = cmd.name === 'EXAMINE';
-    const sel = await SelectedMailbox.open(ctx.db, folder, readOnly, ctx.hub);
+    const sel = await SelectedMailbox.open(ctx.db, folder, readOnly, ctx.hub, ctx.uidLists);
     session.selected = sel;
     session.state = 'selected';
     session.send(flags(SYSTEM));

@@ -8,6 +8,7 @@ import { createSecureContext, createServer as createTlsServer, type Server as Tl
 import type { Logger } from 'pino';
 import type { Database } from '../../../db/database.ts';
 import { ChangeHub } from './change-hub.ts';
+import { UidLists } from './uid-lists.ts';
 import { Connection } from './connection.ts';
 import type { ImapContext, ImapOptions } from './types.ts';
 
@@ -42,6 +43,7 @@ export async function startImapServer(database: Database, log: Logger, opts: Ima
   const ctx: ImapContext = {
     db: database.db,
     hub,
+    uidLists: new UidLists(),
     log,
     options: {
       hostname: opts.hostname,
@@ -69,7 +71,13 @@ export async function startImapServer(database: Database, log: Logger, opts: Ima
 
   const plain = createServer((s) => accept(s, false));
   plain.on('error', (err) => log.error({ err }, 'IMAP listener error'));
-  await listen(plain, opts.port, opts.host);
+  try {
+    await listen(plain, opts.port, opts.host);
+  } catch (err) {
+    // the LISTEN connection would keep the process alive after a failed start
+    await hub.stop();
+    throw err;
+  }
   let implicit: TlsServer | null = null;
   if (opts.tlsPort !== null && secureContext) {
     implicit = createTlsServer({ key: opts.tls!.key, cert: opts.tls!.cert }, (s) => accept(s, true));

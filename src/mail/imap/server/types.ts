@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { DB } from '../../../db/schema.ts';
 import type { Command, ResponseCode, TaggedStatus } from '../protocol/index.ts';
 import type { ChangeHub } from './change-hub.ts';
+import type { UidLists } from './uid-lists.ts';
 import type { Session } from './session.ts';
 
 export type SessionState = 'notAuthenticated' | 'authenticated' | 'selected' | 'logout';
@@ -32,6 +33,8 @@ export type ImapOptions = {
 export type ImapContext = {
   db: Kysely<DB>;
   hub: ChangeHub;
+  /** This process's UID lists of folders selected lately (SELECT reads only what changed). */
+  uidLists: UidLists;
   log: Logger;
   options: ImapOptions;
 };
