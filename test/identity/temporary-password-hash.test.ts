@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { getBulkJob, runBulkJob, startBulkJob } from '../../src/directory/bulk-accounts.ts';
 import { operatorActor } from '../../src/identity/actor.ts';
 import { changePassword } from '../../src/identity/password-change.ts';
 import { hashTemporaryPassword, passwordMatches, temporaryPassword } from '../../src/identity/password-hash.ts';
 import { verifyPassword } from '../../src/identity/verify-password.ts';
-import { openTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { DOMAIN, demoWorld } from '../helpers/world.ts';
+import { DOMAIN } from '../helpers/world.ts';
+import { worldDatabase } from '../helpers/world-database.ts';
 
-let database: TestDatabase;
-let world: Awaited<ReturnType<typeof demoWorld>>;
-
-before(async () => {
-  database = await openTestDatabase();
-  world = await demoWorld(database.db);
-});
-after(async () => {
-  await database.close();
-});
+const t = worldDatabase();
 
 /** The fastest of several runs of each, taken in turns so that the machine's load falls on both alike. */
 async function fastestOfEach(times: number, works: Array<() => Promise<unknown>>): Promise<number[]> {
@@ -52,20 +43,20 @@ describe('temporary passwords', () => {
 
   test('a bulk-made account signs in with its temporary password; the password the person then chooses gets the full parameters', async () => {
     const ctx = { actor: operatorActor(), frontDoor: 'cli' as const, domain: DOMAIN };
-    const org = await world.orgId('RXN');
-    const id = await startBulkJob(database.db, org, ctx);
-    await runBulkJob(database.db, id, org, 'organisation_code,first_name,last_name\nRXN01,Tempo,Rary\n', ctx);
-    const job = (await getBulkJob(database.db, id))!;
+    const org = await t.world.orgId('RXN');
+    const id = await startBulkJob(t.database.db, org, ctx);
+    await runBulkJob(t.database.db, id, org, 'organisation_code,first_name,last_name\nRXN01,Tempo,Rary\n', ctx);
+    const job = (await getBulkJob(t.database.db, id))!;
     const [, line] = job.result_csv!.trim().split('\n');
     const [, , email, password] = line.split(',');
-    const signedIn = await verifyPassword(database.db, email, password, { frontDoor: 'portal', demoMode: false });
+    const signedIn = await verifyPassword(t.database.db, email, password, { frontDoor: 'portal', demoMode: false });
     assert.ok(signedIn.ok && signedIn.mustChangePassword, JSON.stringify(signedIn));
-    const account = await database.db.selectFrom('accounts').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirstOrThrow();
+    const account = await t.database.db.selectFrom('accounts').select(['id', 'password_hash']).where('email', '=', email).executeTakeFirstOrThrow();
     assert.match(account.password_hash!, /\$m=2048,t=1,p=1\$/);
 
-    await changePassword(database.db, account.id, password, 'Lantern-Orchard-Quietly-47', { frontDoor: 'portal' });
-    const after = await database.db.selectFrom('accounts').select('password_hash').where('id', '=', account.id).executeTakeFirstOrThrow();
+    await changePassword(t.database.db, account.id, password, 'Lantern-Orchard-Quietly-47', { frontDoor: 'portal' });
+    const after = await t.database.db.selectFrom('accounts').select('password_hash').where('id', '=', account.id).executeTakeFirstOrThrow();
     assert.match(after.password_hash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    assert.ok((await verifyPassword(database.db, email, 'Lantern-Orchard-Quietly-47', { frontDoor: 'portal', demoMode: false })).ok);
+    assert.ok((await verifyPassword(t.database.db, email, 'Lantern-Orchard-Quietly-47', { frontDoor: 'portal', demoMode: false })).ok);
   });
 });

@@ -12,7 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../../db/schema.ts';
-import { type Folder, changesSince, claimRecent, listUids, peekRecent } from '../../store/index.ts';
+import { type Folder, changesSince, claimRecent, peekRecent } from '../../store/index.ts';
 import type { ChangeHub } from './change-hub.ts';
 import type { UidLists } from './uid-lists.ts';
 import { expunge, exists, fetchResponse, recent, resolveSequenceSet, type FetchItem, type SequenceSet } from '../protocol/index.ts';
@@ -56,13 +56,10 @@ export class SelectedMailbox {
    * either, so nothing committed in between can be missed. SELECT claims the
    * messages no session has seen as recent; EXAMINE only looks.
    */
-  static async open(db: Kysely<DB>, folder: Folder, readOnly: boolean, hub: ChangeHub, lists?: UidLists): Promise<SelectedMailbox> {
+  static async open(db: Kysely<DB>, folder: Folder, readOnly: boolean, hub: ChangeHub, lists: UidLists): Promise<SelectedMailbox> {
     const sel = new SelectedMailbox(folder, readOnly, hub);
     try {
-      const [uids, range] = await Promise.all([
-        lists ? lists.read(db, folder) : listUids(db, folder.id).then((u) => Uint32Array.from(u)),
-        readOnly ? peekRecent(db, folder.id) : claimRecent(db, folder.id),
-      ]);
+      const [uids, range] = await Promise.all([lists.read(db, folder), readOnly ? peekRecent(db, folder.id) : claimRecent(db, folder.id)]);
       sel.ids = uids;
       sel.count = uids.length;
       sel.addRecent(range.before, range.after);

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../../../src/db/schema.ts';
 import { ChangeHub } from '../../../../src/mail/imap/server/change-hub.ts';
 import { SelectedMailbox } from '../../../../src/mail/imap/server/selected-mailbox.ts';
+import { UidLists } from '../../../../src/mail/imap/server/uid-lists.ts';
 import { appendMessage, createFolder, getFolderById, readMarkingSeen, setFlags } from '../../../../src/mail/store/index.ts';
 import { worldDatabase } from '../../../helpers/world-database.ts';
 
@@ -29,7 +30,7 @@ test("a session's own change needs no read, even when its notification comes fir
   const folder = await createFolder(db, jane, 'Own changes');
   for (let i = 0; i < 3; i++) await appendMessage(db, folder, mail());
   const hub = new ChangeHub();
-  const sel = await SelectedMailbox.open(db, (await getFolderById(db, folder.id))!, false, hub);
+  const sel = await SelectedMailbox.open(db, (await getFolderById(db, folder.id))!, false, hub, new UidLists());
 
   // the reply first, then the notification
   const [a] = await readMarkingSeen(db, folder.id, [1], {});
@@ -57,7 +58,7 @@ test('an own change after an unseen change by someone else still reports theirs'
   const folder = await createFolder(db, jane, 'Interleaved');
   for (let i = 0; i < 2; i++) await appendMessage(db, folder, mail());
   const hub = new ChangeHub();
-  const sel = await SelectedMailbox.open(db, (await getFolderById(db, folder.id))!, false, hub);
+  const sel = await SelectedMailbox.open(db, (await getFolderById(db, folder.id))!, false, hub, new UidLists());
   const theirs = await setFlags(db, folder.id, [1], 'add', ['\\Flagged']);
   const [mine] = await readMarkingSeen(db, folder.id, [2], {});
   hub.changed(folder.id, mine.modseq);
